@@ -1,0 +1,1 @@
+//! Platform services placeholder; filled by the host implementations.
