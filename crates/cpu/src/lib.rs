@@ -23,8 +23,10 @@
 
 mod exit;
 mod state;
+mod x87;
 
 pub use exit::Exit;
 pub use state::{Cpu, Reg, Segment, TlsDescriptor};
+pub use x87::Fpu;
 mod cache;
 pub use cache::BlockCache;

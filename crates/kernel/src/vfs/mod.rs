@@ -11,3 +11,6 @@ pub struct FdTable {}
 /// Working directory, root and umask of a process.
 #[derive(Clone, Default)]
 pub struct FsContext {}
+
+/// The mount table and the console: everything file-like a VM shares.
+pub struct Vfs {}
