@@ -24,3 +24,9 @@ pub enum Exit {
     /// The instruction budget given to `run` is used up.
     Budget,
 }
+
+impl From<Fault> for Exit {
+    fn from(f: Fault) -> Exit {
+        Exit::PageFault(f)
+    }
+}

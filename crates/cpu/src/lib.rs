@@ -2,14 +2,30 @@
 //! blocks, and the interpreter that runs them.
 //!
 //! The CPU knows nothing of Linux. [`Cpu::run`] executes guest code against an
-//! [`AddressSpace`] until something needs the kernel and reports it as an
-//! [`Exit`]: a system call, a fault, or an exhausted budget. At every exit the
-//! registers and flags are exactly those of the instruction boundary (DESIGN
-//! rule 5), so the kernel can build a signal frame or restart a system call.
+//! [`AddressSpace`](tabvm_mem::AddressSpace) until something needs the kernel
+//! and reports it as an [`Exit`]: a system call, a fault, or an exhausted
+//! budget. At every exit the registers and flags are exactly those of the
+//! instruction boundary (DESIGN rule 5), so the kernel can build a signal
+//! frame or restart a system call. It must not touch guest memory except
+//! through `AddressSpace` accesses (one memory path, DESIGN rule 2), and it
+//! never panics on guest input: bad code is an exit.
 //!
-//! Instructions are decoded by iced-x86 once per basic block and cached in a
-//! [`BlockCache`] that belongs to the address space (threads share it).
-//! CPUID reports exactly the features implemented here.
+//! A tour of the modules:
+//!
+//! - `state`: the public register file ([`Cpu`]), segments and TLS entries.
+//! - `flags`: lazy arithmetic flags; `eflags()`/`set_eflags()` are exact.
+//! - `cache`: decoded basic blocks per address space ([`BlockCache`]), found
+//!   by `eip`, dropped when their pages are written or remapped.
+//! - `fast`: pre-decoded instructions (`Op`) and specialised
+//!   handlers for the hot 32-bit forms.
+//! - `exec`: the run loop and the generic dispatcher by mnemonic.
+//! - `interp/`: handlers by topic — `alu`, `muldiv`, `shift`, `bits`,
+//!   `string`, `data`, `stack`, `control`, `misc` (flags, BCD).
+//! - `operand`: effective addresses and sized operand access.
+//! - `cpuid`: identification; reports exactly what is implemented
+//!   (GenuineIntel family 6, FPU TSC CX8 CMOV).
+//! - `x87/`: the floating-point unit, entered from the dispatcher for any
+//!   instruction the integer part does not know.
 //!
 //! ```no_run
 //! use tabvm_cpu::{BlockCache, Cpu, Exit};
@@ -21,12 +37,18 @@
 //! }
 //! ```
 
+mod cache;
+mod cpuid;
+mod exec;
 mod exit;
+mod fast;
+mod flags;
+mod interp;
+mod operand;
 mod state;
 mod x87;
 
+pub use cache::{mnemonic_name, BlockCache};
 pub use exit::Exit;
-pub use state::{Cpu, Reg, Segment, TlsDescriptor};
+pub use state::{Cpu, Reg, Segment, TlsDescriptor, TLS_FIRST_ENTRY, USER_CS, USER_DS};
 pub use x87::Fpu;
-mod cache;
-pub use cache::BlockCache;

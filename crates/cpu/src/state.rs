@@ -4,6 +4,7 @@
 //! call arguments, `set_thread_area`); how flags are kept internally (lazily)
 //! is the interpreter's business.
 
+use crate::flags::Lazy;
 use crate::x87::Fpu;
 
 /// General-purpose registers in x86 encoding order.
@@ -53,12 +54,16 @@ pub const TLS_FIRST_ENTRY: u32 = 6;
 pub struct Cpu {
     pub regs: [u32; 8],
     pub eip: u32,
-    eflags: u32,
+    /// EFLAGS; the status bits covered by `lazy` are stale (see `flags.rs`).
+    pub(crate) flags: u32,
+    pub(crate) lazy: Lazy,
     pub seg: [u16; 6],
     pub seg_base: [u32; 6],
     /// GDT entries 6..=8 (`TLS_FIRST_ENTRY`…), owned by the kernel.
     pub tls: [TlsDescriptor; 3],
     pub fpu: Fpu,
+    /// Instructions retired so far; `rdtsc` reads it.
+    pub(crate) retired: u64,
 }
 
 impl Default for Cpu {
@@ -74,12 +79,20 @@ impl Cpu {
         Cpu {
             regs: [0; 8],
             eip: 0,
-            eflags: 0x202,
+            flags: 0x202,
+            lazy: Lazy::default(),
             seg: [USER_DS, USER_CS, USER_DS, USER_DS, 0, 0],
             seg_base: [0; 6],
             tls: [TlsDescriptor::default(); 3],
             fpu: Fpu::default(),
+            retired: 0,
         }
+    }
+
+    /// Instructions retired so far (the kernel's CPU-time clocks and time
+    /// slices count them).
+    pub fn retired(&self) -> u64 {
+        self.retired
     }
 
     #[inline]
@@ -90,17 +103,6 @@ impl Cpu {
     #[inline]
     pub fn set_reg(&mut self, r: Reg, v: u32) {
         self.regs[r as usize] = v;
-    }
-
-    /// EFLAGS as `pushf` would see it.
-    pub fn eflags(&self) -> u32 {
-        self.eflags
-    }
-
-    /// Loads EFLAGS as `popf` in user mode would (IOPL, IF and VM stay).
-    pub fn set_eflags(&mut self, v: u32) {
-        const USER_MASK: u32 = 0x0025_4dd5; // CF PF AF ZF SF TF DF OF NT? AC ID
-        self.eflags = (self.eflags & !USER_MASK) | (v & USER_MASK) | 2;
     }
 
     /// Loads a segment register as `mov sreg` would in user mode; `false` if

@@ -14,13 +14,24 @@
 
 pub mod abi;
 mod host;
+mod loader;
+mod sched;
+mod signal;
 mod sys;
 mod task;
 mod uaccess;
 pub mod vfs;
 
+use std::collections::{BTreeMap, BTreeSet};
+
 pub use host::{Host, Now, Stream};
+pub use sys::{name as syscall_name, NAMES as SYSCALLS};
 pub use task::{Mm, Pid, Task};
+
+use crate::abi::errno::Errno;
+use crate::loader::Creds;
+use crate::task::exec::{load_program, ExecError};
+use crate::task::Zombie;
 
 /// What the front end tells the kernel at start.
 pub struct Config {
@@ -76,6 +87,11 @@ pub enum RunStatus {
 }
 
 /// A virtual machine's kernel: every task, the VFS and the platform services.
+///
+/// Field ownership: `tasks` holds every live task except the one whose
+/// system call is being handled (see `sched.rs`); `zombies` holds exited
+/// processes until their parent waits; `gen` counts events that may unblock
+/// a parked task.
 pub struct Kernel {
     pub(crate) vfs: vfs::Vfs,
     pub(crate) host: Box<dyn Host>,
@@ -83,4 +99,111 @@ pub struct Kernel {
     pub(crate) now: Now,
     /// Log unimplemented features (see [`Config::log`]).
     pub(crate) log: bool,
+    pub(crate) tasks: BTreeMap<Pid, Task>,
+    pub(crate) zombies: BTreeMap<Pid, Zombie>,
+    pub(crate) next_pid: Pid,
+    /// The first process: orphans go to it, and its exit ends the VM.
+    pub(crate) init: Option<Pid>,
+    pub(crate) init_status: Option<i32>,
+    /// Bumped after every completed system call, console input, exit and
+    /// signal: parked tasks retry when it moved (DESIGN rule 1).
+    pub(crate) gen: u64,
+    /// The task that ran last, for round-robin order.
+    pub(crate) last_run: Pid,
+    /// The running task gave up the rest of its turn (`sched_yield`).
+    pub(crate) yielded: bool,
+    /// Things already logged once: (topic, number).
+    pub(crate) logged: BTreeSet<(&'static str, u32)>,
+    pub(crate) syscalls: sys::Table,
+}
+
+impl Kernel {
+    pub fn new(config: Config, host: Box<dyn Host>) -> Kernel {
+        Kernel {
+            vfs: vfs::Vfs::new(config.root, config.tty),
+            host,
+            now: Now::default(),
+            log: config.log,
+            tasks: BTreeMap::new(),
+            zombies: BTreeMap::new(),
+            next_pid: 1,
+            init: None,
+            init_status: None,
+            gen: 0,
+            last_run: 0,
+            yielded: false,
+            logged: BTreeSet::new(),
+            syscalls: sys::Table::new(),
+        }
+    }
+
+    /// Starts a program. The first one becomes pid 1, owns the console's
+    /// foreground, and its exit is what [`Kernel::run`] reports.
+    pub fn spawn(&mut self, spawn: Spawn) -> Result<Pid, SpawnError> {
+        let path = spawn.path.as_str();
+        let mut fs = self.vfs.root_context();
+        let root = self.vfs.root_loc();
+        let cwd = self
+            .vfs
+            .resolve(root, spawn.cwd.as_bytes(), true)
+            .ok()
+            .filter(|&loc| self.vfs.stat_loc(loc).is_ok_and(|st| st.is_dir()))
+            .ok_or_else(|| SpawnError::NotFound(format!("{}: no such directory", spawn.cwd)))?;
+        fs.cwd = Some(cwd);
+        let bytes = |v: &[String]| v.iter().map(|s| s.as_bytes().to_vec()).collect::<Vec<_>>();
+        let loaded = load_program(self, &fs, path.as_bytes(), bytes(&spawn.argv), &bytes(&spawn.envp), Creds::default())
+            .map_err(|e| match e {
+                ExecError::Errno(Errno::ENOENT | Errno::ENOTDIR) => SpawnError::NotFound(format!("{path}: no such file")),
+                ExecError::Errno(Errno::ENOEXEC) => SpawnError::BadExecutable(format!("{path}: not an ELF executable")),
+                ExecError::Errno(Errno::EACCES) => SpawnError::BadExecutable(format!("{path}: permission denied")),
+                ExecError::Errno(e) => SpawnError::BadExecutable(format!("{path}: cannot load (errno {})", e.0)),
+                ExecError::Elf(e) => SpawnError::BadExecutable(e.message(path)),
+            })?;
+        let pid = self.alloc_pid();
+        let mut task = Task::new(pid, self.vfs.stdio(), fs, self.now.monotonic_ns);
+        self.install(&mut task, loaded);
+        if self.init.is_none() {
+            self.init = Some(pid);
+            self.vfs.set_console_foreground(pid, pid);
+        } else {
+            task.ppid = self.init.unwrap_or(0);
+        }
+        self.tasks.insert(pid, task);
+        self.gen += 1;
+        Ok(pid)
+    }
+
+    /// Keyboard or stdin bytes for the console; ^C, ^Z and ^\ become signals
+    /// for the foreground process group.
+    pub fn console_input(&mut self, bytes: &[u8]) {
+        let signals = self.vfs.console_input(bytes);
+        self.tty_signals(signals);
+    }
+
+    /// The host's stdin reached end of file.
+    pub fn console_eof(&mut self) {
+        self.vfs.console_eof();
+        self.gen += 1;
+    }
+
+    /// The terminal was resized (SIGWINCH for the foreground group).
+    pub fn console_resize(&mut self, rows: u16, cols: u16) {
+        let signals = self.vfs.console_resize(rows, cols);
+        self.tty_signals(signals);
+    }
+
+    fn tty_signals(&mut self, signals: Vec<vfs::TtySignal>) {
+        for (pgid, sig) in signals {
+            self.signal_group(pgid, sig);
+        }
+        self.gen += 1;
+    }
+
+    /// Writes one diagnostic line once per `(topic, key)` when logging is on
+    /// (topics: `"syscall"` numbers, `"insn"` addresses, `"feature"`…).
+    pub(crate) fn log_once_in(&mut self, topic: &'static str, key: u32, line: &str) {
+        if self.log && self.logged.insert((topic, key)) {
+            self.host.log(line);
+        }
+    }
 }

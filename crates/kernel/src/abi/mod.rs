@@ -2,3 +2,12 @@
 //! come from. Behaviour lives elsewhere.
 
 pub mod errno;
+pub mod fcntl;
+pub mod poll;
+pub mod stat;
+pub mod termios;
+pub mod elf;
+pub mod mman;
+pub mod process;
+pub mod signal;
+pub mod time;

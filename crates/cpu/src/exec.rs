@@ -1,0 +1,226 @@
+//! The run loop and the instruction dispatcher.
+//!
+//! [`Cpu::run`] finds the block at `eip` in the [`BlockCache`] and executes
+//! its pre-decoded instructions one by one.
+//!
+//! While a block runs, `eip` holds the block's fall-through address: only
+//! the last instruction can branch, and it sets `eip` itself, so
+//! straight-line instructions need not maintain it. The generic handler sets
+//! `eip` past its instruction (what `call` and `int` need) and restores it
+//! after a straight-line one. If an instruction exits with a fault, `eip` is
+//! put on it; every handler leaves all state untouched when it fails: loads
+//! and stores happen before registers and flags change.
+//!
+//! Code pages written meanwhile are collected and their blocks dropped after
+//! the block — at once if the running block is one of them, so the next
+//! instruction is decoded from the new bytes.
+//!
+//! [`Cpu::step`] maps the iced-x86 mnemonic onto a handler named for its
+//! topic module in `interp/`; anything not handled there is offered to the
+//! x87 unit, then reported as #UD.
+
+use iced_x86::{Instruction, Mnemonic as M, OpKind};
+use tabvm_mem::AddressSpace;
+
+use crate::cache::BlockCache;
+use crate::exit::Exit;
+use crate::state::Cpu;
+
+/// What a handler returns: `Ok` to go on with the next instruction.
+pub(crate) type Step = Result<(), Exit>;
+
+impl Cpu {
+    /// Runs guest code until an exit; at most `budget` instructions.
+    pub fn run(&mut self, mem: &mut AddressSpace, cache: &mut BlockCache, budget: u64) -> Exit {
+        let mut left = budget;
+        loop {
+            if left == 0 {
+                return Exit::Budget;
+            }
+            // Code pages may have been written, unmapped or re-protected
+            // since the last instruction (by the kernel, between runs).
+            if mem.has_dirty_code() {
+                cache.invalidate(&mem.take_dirty_code());
+            }
+            let block = match cache.get(mem, self.eip) {
+                Ok(b) => b,
+                Err(fault) => return Exit::PageFault(fault),
+            };
+            // Instructions are counted per block: `done` of them ran. A
+            // fused final `jcc` runs with the op before it.
+            let len = block.ops.len() - block.fused as usize;
+            let n = len.min(usize::try_from(left).unwrap_or(usize::MAX));
+            let mut done = n;
+            let mut exit = None;
+            // Code pages written while the block runs; their blocks are
+            // dropped once this one is no longer borrowed from the cache.
+            let mut stale: Option<Vec<u32>> = None;
+            self.eip = block.fallthrough;
+            for (i, op) in block.ops[..n].iter().enumerate() {
+                if let Err(e) = (op.exec)(self, mem, op) {
+                    done = i;
+                    match e {
+                        Exit::Syscall | Exit::Breakpoint => done += 1,
+                        _ => self.eip = op.insn.ip32(),
+                    }
+                    exit = Some(e);
+                    break;
+                }
+                if op.stores && mem.has_dirty_code() {
+                    let pages = stale.get_or_insert_with(Vec::new);
+                    pages.extend(mem.take_dirty_code());
+                    if pages.iter().any(|&page| block.covers(page)) {
+                        // This block's own bytes changed: re-decode after `op`.
+                        done = i + 1;
+                        if done < len {
+                            self.eip = op.insn.next_ip32();
+                        }
+                        break;
+                    }
+                }
+            }
+            if exit.is_none() && done == n && n < len {
+                // Out of budget inside the block.
+                self.eip = block.ops[n].insn.ip32();
+            }
+            if done == len {
+                done = block.ops.len();
+            }
+            if let Some(pages) = stale {
+                cache.invalidate(&pages);
+            }
+            self.retired += done as u64;
+            left = left.saturating_sub(done as u64);
+            if let Some(e) = exit {
+                return e;
+            }
+        }
+    }
+
+    /// Executes one instruction; `eip` already points past it.
+    pub(crate) fn step(&mut self, mem: &mut AddressSpace, insn: &Instruction) -> Step {
+        if insn.has_lock_prefix() && !lockable(insn) {
+            return Err(Exit::InvalidOpcode);
+        }
+        match insn.mnemonic() {
+            // Data movement (interp/data.rs).
+            M::Mov => self.mov(mem, insn),
+            M::Movzx => self.movzx(mem, insn),
+            M::Movsx => self.movsx(mem, insn),
+            M::Lea => self.lea(insn),
+            M::Xchg => self.xchg(mem, insn),
+            M::Cmova | M::Cmovae | M::Cmovb | M::Cmovbe | M::Cmove | M::Cmovg | M::Cmovge
+            | M::Cmovl | M::Cmovle | M::Cmovne | M::Cmovno | M::Cmovnp | M::Cmovns | M::Cmovo
+            | M::Cmovp | M::Cmovs => self.cmovcc(mem, insn),
+            M::Seta | M::Setae | M::Setb | M::Setbe | M::Sete | M::Setg | M::Setge | M::Setl
+            | M::Setle | M::Setne | M::Setno | M::Setnp | M::Setns | M::Seto | M::Setp
+            | M::Sets => self.setcc(mem, insn),
+            M::Bswap => self.bswap(insn),
+            M::Xlatb => self.xlat(mem, insn),
+            M::Cbw | M::Cwde | M::Cwd | M::Cdq => self.convert(insn),
+            M::Xadd => self.xadd(mem, insn),
+            M::Cmpxchg => self.cmpxchg(mem, insn),
+            M::Cmpxchg8b => self.cmpxchg8b(mem, insn),
+            // Arithmetic and logic (interp/alu.rs).
+            M::Add | M::Adc | M::Sub | M::Sbb | M::And | M::Or | M::Xor | M::Cmp | M::Test => {
+                self.alu(mem, insn)
+            }
+            M::Inc | M::Dec => self.inc_dec(mem, insn),
+            M::Neg | M::Not => self.neg_not(mem, insn),
+            M::Mul | M::Imul | M::Div | M::Idiv => self.muldiv(mem, insn),
+            // Shifts and rotates (interp/shift.rs).
+            M::Shl | M::Sal | M::Shr | M::Sar | M::Rol | M::Ror | M::Rcl | M::Rcr => {
+                self.shift(mem, insn)
+            }
+            M::Shld | M::Shrd => self.shift_double(mem, insn),
+            // Bit tests and scans (interp/bits.rs).
+            M::Bt | M::Bts | M::Btr | M::Btc => self.bit_test(mem, insn),
+            M::Bsf | M::Bsr | M::Tzcnt | M::Lzcnt => self.bit_scan(mem, insn),
+            // Strings (interp/string.rs).
+            M::Movsb | M::Movsw | M::Movsd | M::Stosb | M::Stosw | M::Stosd | M::Lodsb
+            | M::Lodsw | M::Lodsd | M::Cmpsb | M::Cmpsw | M::Cmpsd | M::Scasb | M::Scasw
+            | M::Scasd
+                if is_string(insn) =>
+            {
+                self.string(mem, insn)
+            }
+            // Stack (interp/stack.rs).
+            M::Push => self.push_op(mem, insn),
+            M::Pop => self.pop_op(mem, insn),
+            M::Pusha | M::Pushad => self.pusha(mem, insn),
+            M::Popa | M::Popad => self.popa(mem, insn),
+            M::Pushf | M::Pushfd => self.pushf(mem, insn),
+            M::Popf | M::Popfd => self.popf(mem, insn),
+            M::Enter => self.enter(mem, insn),
+            M::Leave => self.leave(mem, insn),
+            // Control flow (interp/control.rs).
+            M::Jmp => self.jmp(mem, insn),
+            M::Ja | M::Jae | M::Jb | M::Jbe | M::Je | M::Jg | M::Jge | M::Jl | M::Jle | M::Jne
+            | M::Jno | M::Jnp | M::Jns | M::Jo | M::Jp | M::Js => {
+                if self.cond(insn.condition_code()) {
+                    self.eip = insn.near_branch32();
+                }
+                Ok(())
+            }
+            M::Call => self.call(mem, insn),
+            M::Ret => self.ret(mem, insn),
+            M::Loop | M::Loope | M::Loopne | M::Jecxz | M::Jcxz => self.loop_jcxz(insn),
+            M::Int => match insn.immediate8() {
+                0x80 => Err(Exit::Syscall),
+                // Linux lets user code raise the breakpoint vector directly.
+                3 => Err(Exit::Breakpoint),
+                _ => Err(Exit::GeneralProtection),
+            },
+            // `icebp` raises #DB, which Linux also reports as SIGTRAP.
+            M::Int3 | M::Int1 => Err(Exit::Breakpoint),
+            M::Into if self.of() => Err(Exit::GeneralProtection),
+            M::Into => Ok(()),
+            M::Sysenter => Err(Exit::Syscall),
+            // Flags, BCD, identification (interp/misc.rs).
+            M::Clc | M::Stc | M::Cmc | M::Cld | M::Std | M::Lahf | M::Sahf => self.flag_op(insn),
+            M::Daa | M::Das | M::Aaa | M::Aas => self.bcd_adjust(insn),
+            M::Aam | M::Aad => self.bcd_ascii(insn),
+            M::Cpuid => {
+                self.cpuid();
+                Ok(())
+            }
+            M::Rdtsc => {
+                self.regs[0] = self.retired as u32;
+                self.regs[2] = (self.retired >> 32) as u32;
+                Ok(())
+            }
+            M::Nop | M::Pause | M::Endbr32 | M::Lfence | M::Mfence | M::Sfence | M::Prefetchnta
+            | M::Prefetcht0 | M::Prefetcht1 | M::Prefetcht2 | M::Prefetchw => Ok(()),
+            M::Hlt | M::Cli | M::Sti | M::In | M::Out | M::Insb | M::Insw | M::Insd | M::Outsb
+            | M::Outsw | M::Outsd | M::Iret | M::Iretd | M::Retf | M::Lgdt | M::Lidt | M::Lldt
+            | M::Ltr | M::Invd | M::Wbinvd | M::Invlpg | M::Rdmsr | M::Wrmsr | M::Clts
+            | M::Lmsw => Err(Exit::GeneralProtection),
+            M::INVALID | M::Ud0 | M::Ud1 | M::Ud2 => Err(Exit::InvalidOpcode),
+            _ => match crate::x87::execute(self, mem, insn) {
+                Some(result) => result,
+                None => Err(Exit::InvalidOpcode),
+            },
+        }
+    }
+}
+
+/// String mnemonics `movsd`/`cmpsd` also name SSE2 instructions; only the
+/// forms with implicit string operands are handled as strings.
+fn is_string(insn: &Instruction) -> bool {
+    let string = |k| {
+        matches!(k, OpKind::MemorySegSI | OpKind::MemorySegESI | OpKind::MemoryESDI | OpKind::MemoryESEDI)
+    };
+    string(insn.op0_kind()) || string(insn.op1_kind())
+}
+
+/// True if a `lock` prefix is allowed: a read-modify-write instruction with
+/// a memory destination.
+fn lockable(insn: &Instruction) -> bool {
+    insn.op0_kind() == OpKind::Memory
+        && matches!(
+            insn.mnemonic(),
+            M::Add | M::Adc | M::Sub | M::Sbb | M::And | M::Or | M::Xor | M::Inc | M::Dec
+                | M::Neg | M::Not | M::Bts | M::Btr | M::Btc | M::Xadd | M::Xchg | M::Cmpxchg
+                | M::Cmpxchg8b
+        )
+}

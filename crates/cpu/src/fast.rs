@@ -1,0 +1,503 @@
+//! Pre-decoded instructions and specialised handlers for the hot forms.
+//!
+//! Each decoded instruction becomes an [`Op`]: the iced-x86 `Instruction`
+//! plus a handler chosen once at decode time and the operand details that
+//! handler needs (register indexes, immediate, address parts) in plain
+//! fields. The forms that dominate integer code — `mov`, the ALU ops and
+//! `inc`/`dec` at 8, 16 and 32 bits, and 32-bit `lea`, `push`/`pop`,
+//! `jcc`/`jmp`/`call`/`ret`, `movzx`/`movsx`, shifts by an
+//! immediate, `imul r, r/m` — get handlers specialised by const generics for
+//! their operand kinds and width, so they skip the generic operand decoding. Everything else runs through [`generic`], the full
+//! dispatcher in `exec.rs`.
+//!
+//! A block ending in `cmp`/`test` + `jcc` fuses the pair ([`fuse_branch`]):
+//! the compare's handler also takes the branch, which saves a dispatch on
+//! the most common loop ending. The flags are still recorded for later use.
+
+use iced_x86::{ConditionCode, FlowControl, Instruction, Mnemonic as M, OpKind, Register};
+use tabvm_mem::AddressSpace;
+
+use crate::exec::Step;
+use crate::flags::FlagOp;
+use crate::operand::{gpr, is_addr16, seg_index, Size};
+use crate::state::Cpu;
+
+/// Executes one pre-decoded instruction. `eip` holds the block's
+/// fall-through address; only branches (the last op of a block) change it.
+pub(crate) type Handler = fn(&mut Cpu, &mut AddressSpace, &Op) -> Step;
+
+/// "No register" in `Op::base`/`Op::index`.
+const NONE: u8 = 8;
+
+/// One pre-decoded instruction.
+pub(crate) struct Op {
+    pub exec: Handler,
+    /// Register operands (indexes into `Cpu::regs`) and their bit shifts
+    /// (8 for ah..bh).
+    pub r0: u8,
+    pub r1: u8,
+    pub sh0: u8,
+    pub sh1: u8,
+    /// Memory operand: base and index registers (`NONE` if absent), scale
+    /// as a shift, segment index, displacement.
+    pub base: u8,
+    pub index: u8,
+    pub scale: u8,
+    pub seg: u8,
+    pub disp: u32,
+    /// Immediate operand, or the branch target.
+    pub imm: u32,
+    /// Branch condition (of this `jcc`, or of the one fused into this op).
+    pub cc: ConditionCode,
+    /// Target of the `jcc` fused into this compare.
+    pub target: u32,
+    /// The op may store to memory (so may have written code): false only
+    /// for specialised forms known not to.
+    pub stores: bool,
+    pub insn: Instruction,
+}
+
+impl Op {
+    pub(crate) fn new(insn: Instruction) -> Op {
+        let reg = |n: u32| match insn.op_kind(n) {
+            OpKind::Register if (insn.op_register(n) as usize) < Register::RAX as usize => {
+                let (i, shift) = gpr(insn.op_register(n));
+                (i as u8, shift as u8)
+            }
+            _ => (NONE, 0),
+        };
+        let mem_reg = |r: Register| if r == Register::None { NONE } else { gpr(r).0 as u8 };
+        let imm = (0..insn.op_count())
+            .find_map(|n| match insn.op_kind(n) {
+                OpKind::NearBranch32 => Some(insn.near_branch32()),
+                OpKind::Immediate8to32 => Some(insn.immediate8to32() as u32),
+                k if is_imm(k) => insn.try_immediate(n).ok().map(|v| v as u32),
+                _ => None,
+            })
+            .unwrap_or(0);
+        let mut op = Op {
+            exec: generic,
+            r0: reg(0).0,
+            r1: reg(1).0,
+            sh0: reg(0).1,
+            sh1: reg(1).1,
+            base: mem_reg(insn.memory_base()),
+            index: mem_reg(insn.memory_index()),
+            scale: insn.memory_index_scale().trailing_zeros() as u8,
+            seg: seg_index(insn.memory_segment()) as u8,
+            disp: insn.memory_displacement32(),
+            imm,
+            cc: insn.condition_code(),
+            target: 0,
+            stores: true,
+            insn,
+        };
+        if let Some(exec) = select(&op, false) {
+            op.exec = exec;
+            op.stores = op.insn.op0_kind() == OpKind::Memory
+                || matches!(op.insn.mnemonic(), M::Push | M::Call);
+        }
+        op
+    }
+
+    /// The linear address of the memory operand.
+    #[inline(always)]
+    fn ea(&self, cpu: &Cpu) -> u32 {
+        let mut a = self.disp.wrapping_add(cpu.seg_base[self.seg as usize]);
+        if self.base != NONE {
+            a = a.wrapping_add(cpu.regs[self.base as usize]);
+        }
+        if self.index != NONE {
+            a = a.wrapping_add(cpu.regs[self.index as usize] << self.scale);
+        }
+        a
+    }
+}
+
+fn is_imm(k: OpKind) -> bool {
+    matches!(
+        k,
+        OpKind::Immediate8
+            | OpKind::Immediate16
+            | OpKind::Immediate32
+            | OpKind::Immediate8to16
+            | OpKind::Immediate8to32
+    )
+}
+
+/// Operand kinds as const-generic parameters.
+const R: u8 = 0;
+const MEM: u8 = 1;
+const IMM: u8 = 2;
+
+/// ALU operations as const-generic parameters.
+const ADD: u8 = 0;
+const OR: u8 = 1;
+const ADC: u8 = 2;
+const SBB: u8 = 3;
+const AND: u8 = 4;
+const SUB: u8 = 5;
+const XOR: u8 = 6;
+const CMP: u8 = 7;
+const TEST: u8 = 8;
+
+/// Fuses a block's final `cmp`/`test` + `jcc` pair into the compare (the
+/// `jcc` op stays, unexecuted, for its address and count). True if fused.
+pub(crate) fn fuse_branch(ops: &mut [Op]) -> bool {
+    let [.., prev, last] = ops else { return false };
+    let is_jcc = last.insn.condition_code() != ConditionCode::None
+        && last.insn.op0_kind() == OpKind::NearBranch32
+        && !matches!(last.insn.mnemonic(), M::Loop | M::Loope | M::Loopne | M::Jecxz | M::Jcxz);
+    if !is_jcc || !matches!(prev.insn.mnemonic(), M::Cmp | M::Test) {
+        return false;
+    }
+    match select(prev, true) {
+        Some(h) => {
+            prev.exec = h;
+            prev.cc = last.cc;
+            prev.target = last.imm;
+            true
+        }
+        None => false,
+    }
+}
+
+/// Picks a specialised handler for a hot form (`None`: use [`generic`]).
+/// With `fused`, only compares with a specialised form qualify and get the
+/// compare-and-branch handler; `None` means no specialised handler.
+fn select(op: &Op, fused: bool) -> Option<Handler> {
+    let insn = &op.insn;
+    // `lock` is validated by the generic dispatcher; 16-bit addresses wrap.
+    if insn.has_lock_prefix() || is_addr16(insn) {
+        return None;
+    }
+    // Operand kind at width `w` (32, 16 or 8 bits).
+    let kind_at = |n: u32, w: u32| -> Option<u8> {
+        if n >= insn.op_count() {
+            return None;
+        }
+        let (regs, imms) = match w {
+            32 => (Register::EAX..=Register::EDI, [OpKind::Immediate32, OpKind::Immediate8to32]),
+            16 => (Register::AX..=Register::DI, [OpKind::Immediate16, OpKind::Immediate8to16]),
+            _ => (Register::AL..=Register::BH, [OpKind::Immediate8, OpKind::Immediate8]),
+        };
+        match insn.op_kind(n) {
+            OpKind::Register if regs.contains(&insn.op_register(n)) => Some(R),
+            OpKind::Memory if insn.memory_size().size() as u32 * 8 == w => Some(MEM),
+            k if imms.contains(&k) => Some(IMM),
+            _ => None,
+        }
+    };
+    // The width at which both operands have a kind, and those kinds.
+    let (w, k0, k1) = [32, 8, 16]
+        .into_iter()
+        .map(|w| (w, kind_at(0, w), kind_at(1, w)))
+        .find(|&(_, a, b)| a.is_some() && (b.is_some() || insn.op_count() == 1))
+        .unwrap_or((0, None, None));
+    macro_rules! widths {
+        ($f:ident, $($p:expr),*) => {
+            match w {
+                32 => $f::<$($p,)* 32>,
+                16 => $f::<$($p,)* 16>,
+                _ => $f::<$($p,)* 8>,
+            }
+        };
+    }
+    macro_rules! forms {
+        ($f:ident, $($p:expr),*) => {
+            match (k0, k1) {
+                (Some(R), Some(R)) => widths!($f, $($p,)* R, R),
+                (Some(R), Some(MEM)) => widths!($f, $($p,)* R, MEM),
+                (Some(MEM), Some(R)) => widths!($f, $($p,)* MEM, R),
+                (Some(R), Some(IMM)) => widths!($f, $($p,)* R, IMM),
+                (Some(MEM), Some(IMM)) => widths!($f, $($p,)* MEM, IMM),
+                _ => return None,
+            }
+        };
+    }
+    macro_rules! alu {
+        ($op:expr) => {
+            forms!(alu, { $op })
+        };
+    }
+    if fused {
+        return Some(match insn.mnemonic() {
+            M::Cmp => forms!(alu_jcc, { CMP }),
+            _ => forms!(alu_jcc, { TEST }),
+        });
+    }
+    Some(match insn.mnemonic() {
+        M::Mov => forms!(mov,),
+        M::Add => alu!(ADD),
+        M::Or => alu!(OR),
+        M::Adc => alu!(ADC),
+        M::Sbb => alu!(SBB),
+        M::And => alu!(AND),
+        M::Sub => alu!(SUB),
+        M::Xor => alu!(XOR),
+        M::Cmp => alu!(CMP),
+        M::Test => alu!(TEST),
+        M::Inc | M::Dec => {
+            let inc = insn.mnemonic() == M::Inc;
+            match (inc, k0) {
+                (true, Some(R)) => widths!(inc_dec, true, R),
+                (true, Some(MEM)) => widths!(inc_dec, true, MEM),
+                (false, Some(R)) => widths!(inc_dec, false, R),
+                (false, Some(MEM)) => widths!(inc_dec, false, MEM),
+                _ => return None,
+            }
+        }
+        M::Lea if kind_at(0, 32) == Some(R) => lea,
+        M::Push if k0 == Some(R) && w == 32 => push::<R>,
+        M::Push if k0 == Some(IMM) && w == 32 => push::<IMM>,
+        M::Push if k0 == Some(MEM) && w == 32 => push::<MEM>,
+        M::Pop if k0 == Some(R) && w == 32 && op.r0 != 4 => pop_reg,
+        M::Imul if insn.op_count() == 2 && w == 32 && k0 == Some(R) && k1 == Some(R) => imul::<R>,
+        M::Imul if insn.op_count() == 2 && w == 32 && k0 == Some(R) && k1 == Some(MEM) => imul::<MEM>,
+        M::Shl | M::Shr | M::Sar
+            if kind_at(0, 32) == Some(R) && insn.op1_kind() == OpKind::Immediate8 =>
+        {
+            match insn.mnemonic() {
+                M::Shl => shift_imm::<0>,
+                M::Shr => shift_imm::<1>,
+                _ => shift_imm::<2>,
+            }
+        }
+        M::Movzx | M::Movsx if kind_at(0, 32) == Some(R) => {
+            let zx = insn.mnemonic() == M::Movzx;
+            match (zx, kind_at(1, 8), kind_at(1, 16)) {
+                (true, Some(R), _) => extend::<R, 8, false>,
+                (true, Some(MEM), _) => extend::<MEM, 8, false>,
+                (true, _, Some(R)) => extend::<R, 16, false>,
+                (true, _, Some(MEM)) => extend::<MEM, 16, false>,
+                (false, Some(R), _) => extend::<R, 8, true>,
+                (false, Some(MEM), _) => extend::<MEM, 8, true>,
+                (false, _, Some(R)) => extend::<R, 16, true>,
+                (false, _, Some(MEM)) => extend::<MEM, 16, true>,
+                _ => return None,
+            }
+        }
+        M::Ja | M::Jae | M::Jb | M::Jbe | M::Je | M::Jg | M::Jge | M::Jl | M::Jle | M::Jne
+        | M::Jno | M::Jnp | M::Jns | M::Jo | M::Jp | M::Js
+            if insn.op0_kind() == OpKind::NearBranch32 =>
+        {
+            jcc
+        }
+        M::Jmp if insn.op0_kind() == OpKind::NearBranch32 => jmp,
+        M::Call if insn.op0_kind() == OpKind::NearBranch32 => call,
+        M::Ret if insn.op_count() == 0 && insn.stack_pointer_increment() == 4 => ret,
+        _ => return None,
+    })
+}
+
+/// Everything without a specialised handler. `eip` is set past the
+/// instruction for it, and put back to the block's fall-through address
+/// afterwards unless the instruction is the block's branch.
+pub(crate) fn generic(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Step {
+    let fallthrough = cpu.eip;
+    cpu.eip = op.insn.next_ip32();
+    cpu.step(mem, &op.insn)?;
+    if op.insn.flow_control() == FlowControl::Next {
+        cpu.eip = fallthrough;
+    }
+    Ok(())
+}
+
+/// The operand size of width `W` (32, 16 or 8 bits).
+#[inline(always)]
+const fn size_of<const W: u32>() -> Size {
+    match W {
+        32 => Size::D,
+        16 => Size::W,
+        _ => Size::B,
+    }
+}
+
+/// Reads a register at width `W`.
+#[inline(always)]
+fn get<const W: u32>(cpu: &Cpu, reg: u8, shift: u8) -> u32 {
+    match W {
+        32 => cpu.regs[reg as usize],
+        _ => (cpu.regs[reg as usize] >> shift) & size_of::<W>().mask(),
+    }
+}
+
+#[inline(always)]
+fn set<const W: u32>(cpu: &mut Cpu, reg: u8, shift: u8, v: u32) {
+    let r = &mut cpu.regs[reg as usize];
+    let m = size_of::<W>().mask();
+    *r = match W {
+        32 => v,
+        _ => (*r & !(m << shift)) | (v & m) << shift,
+    };
+}
+
+#[inline(always)]
+fn load<const W: u32>(mem: &mut AddressSpace, addr: u32) -> Result<u32, crate::Exit> {
+    Ok(match W {
+        32 => mem.read_u32(addr)?,
+        16 => u32::from(mem.read_u16(addr)?),
+        _ => u32::from(mem.read_u8(addr)?),
+    })
+}
+
+#[inline(always)]
+fn store<const W: u32>(mem: &mut AddressSpace, addr: u32, v: u32) -> Step {
+    match W {
+        32 => mem.write_u32(addr, v)?,
+        16 => mem.write_u16(addr, v as u16)?,
+        _ => mem.write_u8(addr, v as u8)?,
+    }
+    Ok(())
+}
+
+/// Reads the source operand (operand 1, or 0 for one-operand forms).
+#[inline(always)]
+fn read<const K: u8, const W: u32>(cpu: &Cpu, mem: &mut AddressSpace, op: &Op, reg: u8, shift: u8) -> Result<u32, crate::Exit> {
+    match K {
+        R => Ok(get::<W>(cpu, reg, shift)),
+        MEM => load::<W>(mem, op.ea(cpu)),
+        _ => Ok(op.imm & size_of::<W>().mask()),
+    }
+}
+
+fn mov<const D: u8, const S: u8, const W: u32>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Step {
+    let v = read::<S, W>(cpu, mem, op, op.r1, op.sh1)?;
+    match D {
+        R => set::<W>(cpu, op.r0, op.sh0, v),
+        _ => store::<W>(mem, op.ea(cpu), v)?,
+    }
+    Ok(())
+}
+
+fn alu<const OP: u8, const D: u8, const S: u8, const W: u32>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Step {
+    let b = read::<S, W>(cpu, mem, op, op.r1, op.sh1)?;
+    let addr = if D == MEM { op.ea(cpu) } else { 0 };
+    let a = match D {
+        R => get::<W>(cpu, op.r0, op.sh0),
+        _ => load::<W>(mem, addr)?,
+    };
+    let size = size_of::<W>();
+    let (flag_op, res) = match OP {
+        ADD => (FlagOp::Add, a.wrapping_add(b)),
+        ADC => (FlagOp::Adc, a.wrapping_add(b).wrapping_add(cpu.cf() as u32)),
+        SUB | CMP => (FlagOp::Sub, a.wrapping_sub(b)),
+        SBB => (FlagOp::Sbb, a.wrapping_sub(b).wrapping_sub(cpu.cf() as u32)),
+        AND | TEST => (FlagOp::Logic, a & b),
+        OR => (FlagOp::Logic, a | b),
+        _ => (FlagOp::Logic, a ^ b),
+    };
+    if OP != CMP && OP != TEST {
+        match D {
+            R => set::<W>(cpu, op.r0, op.sh0, res),
+            _ => store::<W>(mem, addr, res)?,
+        }
+    }
+    cpu.set_lazy(flag_op, size, a, b, res);
+    Ok(())
+}
+
+/// `cmp`/`test` fused with the `jcc` that follows it.
+fn alu_jcc<const OP: u8, const D: u8, const S: u8, const W: u32>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Step {
+    alu::<OP, D, S, W>(cpu, mem, op)?;
+    if cpu.cond(op.cc) {
+        cpu.eip = op.target;
+    }
+    Ok(())
+}
+
+fn inc_dec<const INC: bool, const D: u8, const W: u32>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Step {
+    let addr = if D == MEM { op.ea(cpu) } else { 0 };
+    let a = match D {
+        R => get::<W>(cpu, op.r0, op.sh0),
+        _ => load::<W>(mem, addr)?,
+    };
+    let (flag_op, res) = if INC { (FlagOp::Inc, a.wrapping_add(1)) } else { (FlagOp::Dec, a.wrapping_sub(1)) };
+    match D {
+        R => set::<W>(cpu, op.r0, op.sh0, res),
+        _ => store::<W>(mem, addr, res)?,
+    }
+    cpu.keep_cf();
+    cpu.set_lazy(flag_op, size_of::<W>(), a, 1, res);
+    Ok(())
+}
+
+fn lea(cpu: &mut Cpu, _: &mut AddressSpace, op: &Op) -> Step {
+    // `lea` yields the offset: no segment base.
+    cpu.regs[op.r0 as usize] = op.ea(cpu).wrapping_sub(cpu.seg_base[op.seg as usize]);
+    Ok(())
+}
+
+fn push<const S: u8>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Step {
+    let v = read::<S, 32>(cpu, mem, op, op.r0, 0)?;
+    Ok(cpu.push(mem, Size::D, v)?)
+}
+
+fn pop_reg(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Step {
+    let v = cpu.peek(mem, Size::D)?;
+    cpu.regs[4] = cpu.regs[4].wrapping_add(4);
+    cpu.regs[op.r0 as usize] = v;
+    Ok(())
+}
+
+fn imul<const S: u8>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Step {
+    let b = read::<S, 32>(cpu, mem, op, op.r1, 0)?;
+    let p = i64::from(cpu.regs[op.r0 as usize] as i32) * i64::from(b as i32);
+    let wide = p != i64::from(p as i32);
+    cpu.regs[op.r0 as usize] = p as u32;
+    cpu.set_result_flags(Size::D, p as u32, wide, wide);
+    Ok(())
+}
+
+/// `shl`/`shr`/`sar r32, imm8` (KIND 0, 1, 2).
+fn shift_imm<const KIND: u8>(cpu: &mut Cpu, _: &mut AddressSpace, op: &Op) -> Step {
+    let count = op.imm & 31;
+    if count == 0 {
+        return Ok(());
+    }
+    let a = cpu.regs[op.r0 as usize];
+    let (res, cf, of) = match KIND {
+        0 => {
+            let res = a << count;
+            let cf = (a >> (32 - count)) & 1 != 0;
+            (res, cf, (res >> 31 != 0) != cf)
+        }
+        1 => (a >> count, (a >> (count - 1)) & 1 != 0, a >> 31 != 0),
+        _ => (((a as i32) >> count) as u32, ((a as i32) >> (count - 1)) & 1 != 0, false),
+    };
+    cpu.regs[op.r0 as usize] = res;
+    cpu.set_result_flags(Size::D, res, cf, of);
+    Ok(())
+}
+
+/// `movzx`/`movsx r32, r/m8` and `r32, r/m16`.
+fn extend<const S: u8, const W: u32, const SIGNED: bool>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Step {
+    let v = read::<S, W>(cpu, mem, op, op.r1, op.sh1)?;
+    cpu.regs[op.r0 as usize] = if SIGNED { size_of::<W>().sext(v) } else { v };
+    Ok(())
+}
+
+/// Branches end their block, so `eip` already holds the fall-through.
+fn jcc(cpu: &mut Cpu, _: &mut AddressSpace, op: &Op) -> Step {
+    if cpu.cond(op.cc) {
+        cpu.eip = op.imm;
+    }
+    Ok(())
+}
+
+fn jmp(cpu: &mut Cpu, _: &mut AddressSpace, op: &Op) -> Step {
+    cpu.eip = op.imm;
+    Ok(())
+}
+
+fn call(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Step {
+    cpu.push(mem, Size::D, op.insn.next_ip32())?;
+    cpu.eip = op.imm;
+    Ok(())
+}
+
+fn ret(cpu: &mut Cpu, mem: &mut AddressSpace, _: &Op) -> Step {
+    cpu.eip = cpu.peek(mem, Size::D)?;
+    cpu.regs[4] = cpu.regs[4].wrapping_add(4);
+    Ok(())
+}

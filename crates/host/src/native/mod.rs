@@ -1,0 +1,15 @@
+//! Native (Unix) platform services: the [`Host`](tabvm_kernel::Host) the
+//! kernel calls, a clock, the host terminal, and console events (stdin bytes,
+//! end of input, window size changes) delivered on a channel so the front
+//! end's loop can wait for "input or timeout" without the kernel blocking.
+
+mod clock;
+mod console;
+mod host;
+mod sys;
+mod terminal;
+
+pub use clock::Clock;
+pub use console::{console_events, ConsoleEvent};
+pub use host::NativeHost;
+pub use terminal::{is_terminal, window_size, RawMode};

@@ -1,0 +1,98 @@
+/* Memory mapping details: munmap in the middle of a mapping splits it, mprotect on
+ * part of a range, madvise(MADV_DONTNEED) zero-fills, mremap grow/move, MAP_SHARED
+ * file mappings written back and visible through read(), MAP_FIXED_NOREPLACE. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <string.h>
+#include <signal.h>
+#include <setjmp.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/mman.h>
+
+static sigjmp_buf env;
+static volatile int probing;
+
+/* Only faults inside a probe are expected; any other one kills the process as usual
+ * (jumping to a stale buffer would loop forever). */
+static void on_segv(int sig)
+{
+    if (probing)
+        siglongjmp(env, 1);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static int readable(volatile char *p)
+{
+    probing = 1;
+    int ok = 0;
+    if (sigsetjmp(env, 1) == 0) {
+        (void)*p;
+        ok = 1;
+    }
+    probing = 0;
+    return ok;
+}
+
+static int writable(volatile char *p)
+{
+    probing = 1;
+    int ok = 0;
+    if (sigsetjmp(env, 1) == 0) {
+        *p = *p;
+        ok = 1;
+    }
+    probing = 0;
+    return ok;
+}
+
+int main(void)
+{
+    signal(SIGSEGV, on_segv);
+    const long pg = 4096;
+    char *m = mmap(NULL, 6 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    memset(m, 0x11, 6 * pg);
+    printf("munmap middle %d\n", munmap(m + 2 * pg, pg));
+    mprotect(m + 4 * pg, pg, PROT_READ);
+    for (int i = 0; i < 6; i++)
+        printf("page %d: r=%d w=%d\n", i, readable(m + i * pg), writable(m + i * pg));
+    madvise(m, pg, MADV_DONTNEED);
+    printf("after DONTNEED first byte %d, page 1 byte %d\n", m[0], m[pg]);
+
+    char *r = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    strcpy(r, "survives mremap");
+    char *r2 = mremap(r, pg, 64 * pg, MREMAP_MAYMOVE);
+    if (r2 == MAP_FAILED) {
+        printf("mremap failed\n");
+        return 1;
+    }
+    printf("mremap content '%s' tail zero %d\n", r2, r2[63 * pg] == 0);
+    char *hint = mmap(r2, pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    printf("MAP_FIXED_NOREPLACE over existing fails %d\n", hint == MAP_FAILED);
+
+    int fd = open("shared.bin", O_CREAT | O_TRUNC | O_RDWR, 0644);
+    ftruncate(fd, 2 * pg);
+    char *s = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (s == MAP_FAILED) {
+        printf("shared file mapping failed\n");
+        return 2;
+    }
+    strcpy(s + 100, "written through MAP_SHARED");
+    printf("msync %d\n", msync(s, 2 * pg, MS_SYNC));
+    char buf[64] = { 0 };
+    pread(fd, buf, 26, 100);
+    printf("read() sees: %s\n", buf);
+    pwrite(fd, "WRITE", 5, 100);
+    printf("mapping sees write(): %.10s\n", s + 100);
+    munmap(s, 2 * pg);
+    close(fd);
+    fd = open("shared.bin", O_RDONLY);
+    pread(fd, buf, 26, 100);
+    printf("after unmap file holds: %s\n", buf);
+    close(fd);
+    unlink("shared.bin");
+    printf("PROT_NONE mmap readable %d\n",
+           readable(mmap(NULL, pg, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)));
+    return 0;
+}
