@@ -3,24 +3,31 @@
 # clone on the same machine reuses them.
 
 TABVM_CACHE="${TABVM_CACHE:-$HOME/.cache/tabvm}"
-WASM_BINDGEN_VERSION=0.2.130
-DEBIAN_PACKAGES=(gcc-multilib qemu-user busybox-static:i386 chromium binaryen tmux)
+# The wasm-bindgen CLI must equal the crate version pinned in Cargo.toml.
+WASM_BINDGEN_VERSION=$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)"/\1/p' "$(dirname "${BASH_SOURCE[0]}")/../Cargo.toml")
+# gcc-multilib builds i386 test programs, qemu-user is a benchmark baseline,
+# chromium runs the browser tests. busybox-static:i386 is downloaded, not
+# installed (dev/busybox.sh), which needs the i386 architecture enabled.
+DEBIAN_PACKAGES=(gcc-multilib qemu-user chromium)
 
 as_root() {
     if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-# Debian packages; i386 multiarch for busybox-static:i386.
 ensure_debian_packages() {
-    local missing=()
+    local missing=() update=0
+    if ! dpkg --print-foreign-architectures | grep -qx i386; then
+        as_root dpkg --add-architecture i386
+        update=1
+    fi
     for p in "${DEBIAN_PACKAGES[@]}"; do
         dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
     done
+    [ ${#missing[@]} -eq 0 ] && [ $update = 0 ] && return
+    # A mirror caught mid-sync fails one index; the install can still succeed.
+    as_root apt-get update -q || echo "dev: apt-get update reported errors; going on"
     [ ${#missing[@]} -eq 0 ] && return
     echo "dev: installing Debian packages: ${missing[*]}"
-    dpkg --print-foreign-architectures | grep -qx i386 || as_root dpkg --add-architecture i386
-    # A mirror caught mid-sync fails one index; the install can still succeed.
-    as_root apt-get update -q || echo "dev: apt-get update reported errors; trying the install anyway"
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 }
 

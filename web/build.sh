@@ -9,14 +9,9 @@ web=$PWD
 repo=$(cd .. && pwd)
 dist="$web/dist"
 
-# wasm-bindgen's CLI must match the crate version pinned in Cargo.toml.
-version=$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)"/\1/p' "$repo/Cargo.toml")
-bindgen_root="${XDG_CACHE_HOME:-$HOME/.cache}/tabvm/wasm-bindgen-$version"
-bindgen="$bindgen_root/bin/wasm-bindgen"
-if [ ! -x "$bindgen" ]; then
-  echo "build: installing wasm-bindgen-cli $version into $bindgen_root (takes minutes, once)" >&2
-  cargo install wasm-bindgen-cli --version "$version" --root "$bindgen_root"
-fi
+. "$repo/dev/deps.sh"
+ensure_rust_targets
+ensure_wasm_bindgen
 
 echo "build: compiling tabvm-web for wasm32" >&2
 (cd "$repo" && cargo build --release -p tabvm-web --target wasm32-unknown-unknown)
@@ -25,7 +20,7 @@ wasm="$target_dir/wasm32-unknown-unknown/release/tabvm_web.wasm"
 
 rm -rf "$dist"
 mkdir -p "$dist/pkg" "$dist/vendor"
-"$bindgen" --target web --no-typescript --out-dir "$dist/pkg" "$wasm"
+wasm-bindgen --target web --no-typescript --out-dir "$dist/pkg" "$wasm"
 
 # wasm-opt is opt-in: Debian's binaryen 108 breaks the module (the page
 # fails with "WebAssembly.Table.set(): Argument 1 is invalid for table" on

@@ -2,34 +2,20 @@
 # Builds the browser's root file system as a tar: Debian's static i386
 # busybox with its applet links, a root user and a prompt.
 #   usage: web/busybox-root.sh OUT.tar
-# The package is downloaded once into ~/.cache/tabvm/busybox.
+# The package is downloaded once by dev/busybox.sh.
 set -euo pipefail
 
 out=$(realpath -m "$1")
-cache="${XDG_CACHE_HOME:-$HOME/.cache}/tabvm/busybox"
-mkdir -p "$cache"
-
-deb=$(ls "$cache"/busybox-static_*_i386.deb 2>/dev/null | tail -n 1 || true)
-if [ -z "$deb" ]; then
-  # Reuse a copy apt already has before downloading one.
-  if ls /var/cache/apt/archives/busybox-static_*_i386.deb >/dev/null 2>&1; then
-    cp "$(ls /var/cache/apt/archives/busybox-static_*_i386.deb | tail -n 1)" "$cache/"
-  else
-    echo "busybox-root: downloading busybox-static:i386" >&2
-    (cd "$cache" && apt-get download -q busybox-static:i386)
-  fi
-  deb=$(ls "$cache"/busybox-static_*_i386.deb | tail -n 1)
-fi
+busybox=$(sh "$(dirname "$0")/../dev/busybox.sh")
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-dpkg-deb -x "$deb" "$work/pkg"
 root="$work/root"
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc,root,tmp,dev,proc,home}
 chmod 755 "$root" "$root"/{bin,sbin,usr,usr/bin,usr/sbin,etc,dev,proc,home}
 chmod 700 "$root/root"
 chmod 1777 "$root/tmp"
-install -m 755 "$work/pkg/bin/busybox" "$root/bin/busybox"
+install -m 755 "$busybox" "$root/bin/busybox"
 
 # The applet list comes from the binary itself (the host runs i386 code),
 # with the directories busybox would install each applet in.
@@ -49,7 +35,7 @@ PROFILE
 chmod 644 "$root"/etc/*
 
 # Deterministic archive: sorted names, one owner, the package's timestamp.
-mtime=$(stat -c %Y "$work/pkg/bin/busybox")
+mtime=$(stat -c %Y "$busybox")
 tar --format=ustar --owner=0 --group=0 --numeric-owner --sort=name --mtime="@$mtime" \
   -C "$root" -cf "$out" $(cd "$root" && ls -A)
 echo "busybox-root: wrote $out ($(du -h "$out" | cut -f1))" >&2

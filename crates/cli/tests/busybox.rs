@@ -2,7 +2,7 @@
 //! shell features and dozens of applets, run by Debian's static i386 busybox
 //! natively and under `tabvm run --root /`; stdout, stderr and status must match.
 //!
-//! The busybox binary comes from `tests/busybox/fetch.sh` (downloaded once into
+//! The busybox binary comes from `dev/busybox.sh` (downloaded once into
 //! `~/.cache/tabvm`). With root `/` the guest sees the host's files, so both runs use
 //! the same absolute paths for busybox, the script and its scratch directory.
 
@@ -14,14 +14,14 @@ use std::process::Command;
 
 /// Path of the i386 busybox binary, fetching it on first use.
 fn busybox() -> PathBuf {
-    let fetch = repo_root().join("tests/busybox/fetch.sh");
+    let fetch = repo_root().join("dev/busybox.sh");
     let out = Command::new("sh")
         .arg(&fetch)
         .output()
-        .expect("run tests/busybox/fetch.sh");
+        .expect("run dev/busybox.sh");
     assert!(
         out.status.success(),
-        "tests/busybox/fetch.sh could not provide busybox-static:i386 (needs apt-get download \
+        "dev/busybox.sh could not provide busybox-static:i386 (needs apt-get download \
          with the i386 architecture enabled, and dpkg-deb):\n{}",
         String::from_utf8_lossy(&out.stderr)
     );

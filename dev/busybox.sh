@@ -1,9 +1,8 @@
 #!/bin/sh
 # Prints the path of Debian's static i386 busybox, downloading and extracting it once:
-#   ~/.cache/tabvm/busybox/busybox-static_*_i386.deb   (the package; shared with
-#                                                       web/busybox-root.sh)
+#   ~/.cache/tabvm/busybox/busybox-static_*_i386.deb   (the package)
 #   ~/.cache/tabvm/busybox-static-i386/root/            (its extracted contents)
-# Used by crates/cli/tests/busybox.rs; anything else needing the binary may call it too.
+# Used by crates/cli/tests/busybox.rs and web/busybox-root.sh.
 set -eu
 
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/tabvm"
@@ -14,7 +13,7 @@ if [ ! -x "$bin" ]; then
     mkdir -p "$cache/busybox"
     deb=$(ls "$cache"/busybox/busybox-static_*_i386.deb 2>/dev/null | tail -n 1 || true)
     if [ -z "$deb" ]; then
-        echo "fetch.sh: downloading busybox-static:i386" >&2
+        echo "busybox.sh: downloading busybox-static:i386" >&2
         (cd "$cache/busybox" && apt-get download -q busybox-static:i386 >&2)
         deb=$(ls "$cache"/busybox/busybox-static_*_i386.deb | tail -n 1)
     fi
