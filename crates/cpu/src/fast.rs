@@ -17,7 +17,7 @@
 use iced_x86::{ConditionCode, FlowControl, Instruction, Mnemonic as M, OpKind, Register};
 use tabvm_mem::AddressSpace;
 
-use crate::exec::Step;
+use crate::exec::{check_code_written, Step};
 use crate::flags::FlagOp;
 use crate::operand::{gpr, is_addr16, seg_index, Size};
 use crate::state::Cpu;
@@ -26,7 +26,7 @@ use crate::state::Cpu;
 /// fall-through address; only branches (the last op of a block) change it.
 pub(crate) type Handler = fn(&mut Cpu, &mut AddressSpace, &Op) -> Step;
 
-/// "No register" in `Op::base`/`Op::index`.
+/// "No register" in `Op::r0`/`Op::r1`.
 const NONE: u8 = 8;
 
 /// One pre-decoded instruction.
@@ -38,12 +38,15 @@ pub(crate) struct Op {
     pub r1: u8,
     pub sh0: u8,
     pub sh1: u8,
-    /// Memory operand: base and index registers (`NONE` if absent), scale
-    /// as a shift, segment index, displacement.
+    /// Memory operand: base and index registers, scale as a shift,
+    /// segment index, displacement. An absent base or index has a zero
+    /// mask, so the address is computed without branches.
     pub base: u8,
     pub index: u8,
     pub scale: u8,
     pub seg: u8,
+    pub base_mask: u32,
+    pub index_mask: u32,
     pub disp: u32,
     /// Immediate operand, or the branch target.
     pub imm: u32,
@@ -51,14 +54,13 @@ pub(crate) struct Op {
     pub cc: ConditionCode,
     /// Target of the `jcc` fused into this compare.
     pub target: u32,
-    /// The op may store to memory (so may have written code): false only
-    /// for specialised forms known not to.
-    pub stores: bool,
+    /// Position in the block (for counting retired instructions at exits).
+    pub idx: u8,
     pub insn: Instruction,
 }
 
 impl Op {
-    pub(crate) fn new(insn: Instruction) -> Op {
+    pub(crate) fn new(insn: Instruction, idx: u8) -> Op {
         let reg = |n: u32| match insn.op_kind(n) {
             OpKind::Register if (insn.op_register(n) as usize) < Register::RAX as usize => {
                 let (i, shift) = gpr(insn.op_register(n));
@@ -66,7 +68,8 @@ impl Op {
             }
             _ => (NONE, 0),
         };
-        let mem_reg = |r: Register| if r == Register::None { NONE } else { gpr(r).0 as u8 };
+        // (register index, mask) of an address part.
+        let mem_reg = |r: Register| if r == Register::None { (0, 0) } else { (gpr(r).0 as u8, u32::MAX) };
         let imm = (0..insn.op_count())
             .find_map(|n| match insn.op_kind(n) {
                 OpKind::NearBranch32 => Some(insn.near_branch32()),
@@ -81,21 +84,21 @@ impl Op {
             r1: reg(1).0,
             sh0: reg(0).1,
             sh1: reg(1).1,
-            base: mem_reg(insn.memory_base()),
-            index: mem_reg(insn.memory_index()),
+            base: mem_reg(insn.memory_base()).0,
+            index: mem_reg(insn.memory_index()).0,
+            base_mask: mem_reg(insn.memory_base()).1,
+            index_mask: mem_reg(insn.memory_index()).1,
             scale: insn.memory_index_scale().trailing_zeros() as u8,
             seg: seg_index(insn.memory_segment()) as u8,
             disp: insn.memory_displacement32(),
             imm,
             cc: insn.condition_code(),
             target: 0,
-            stores: true,
+            idx,
             insn,
         };
         if let Some(exec) = select(&op, false) {
             op.exec = exec;
-            op.stores = op.insn.op0_kind() == OpKind::Memory
-                || matches!(op.insn.mnemonic(), M::Push | M::Call);
         }
         op
     }
@@ -103,15 +106,22 @@ impl Op {
     /// The linear address of the memory operand.
     #[inline(always)]
     fn ea(&self, cpu: &Cpu) -> u32 {
-        let mut a = self.disp.wrapping_add(cpu.seg_base[self.seg as usize]);
-        if self.base != NONE {
-            a = a.wrapping_add(cpu.regs[self.base as usize]);
-        }
-        if self.index != NONE {
-            a = a.wrapping_add(cpu.regs[self.index as usize] << self.scale);
-        }
-        a
+        let base = reg(cpu, self.base) & self.base_mask;
+        let index = (reg(cpu, self.index) & self.index_mask) << (self.scale & 3);
+        self.disp.wrapping_add(cpu.seg_base[usize::from(self.seg)]).wrapping_add(base).wrapping_add(index)
     }
+}
+
+/// A 32-bit register by index; masking the index (always below 8 anyway)
+/// spares the bounds check on the hot path.
+#[inline(always)]
+fn reg(cpu: &Cpu, r: u8) -> u32 {
+    cpu.regs[usize::from(r & 7)]
+}
+
+#[inline(always)]
+fn reg_mut(cpu: &mut Cpu, r: u8) -> &mut u32 {
+    &mut cpu.regs[usize::from(r & 7)]
 }
 
 fn is_imm(k: OpKind) -> bool {
@@ -252,8 +262,15 @@ fn select(op: &Op, fused: bool) -> Option<Handler> {
         M::Push if k0 == Some(IMM) && w == 32 => push::<IMM>,
         M::Push if k0 == Some(MEM) && w == 32 => push::<MEM>,
         M::Pop if k0 == Some(R) && w == 32 && op.r0 != 4 => pop_reg,
-        M::Imul if insn.op_count() == 2 && w == 32 && k0 == Some(R) && k1 == Some(R) => imul::<R>,
-        M::Imul if insn.op_count() == 2 && w == 32 && k0 == Some(R) && k1 == Some(MEM) => imul::<MEM>,
+        M::Imul if insn.op_count() > 1 && w == 32 && k0 == Some(R) => {
+            match (insn.op_count() == 3, k1) {
+                (false, Some(R)) => imul::<R, false>,
+                (false, Some(MEM)) => imul::<MEM, false>,
+                (true, Some(R)) => imul::<R, true>,
+                (true, Some(MEM)) => imul::<MEM, true>,
+                _ => return None,
+            }
+        }
         M::Shl | M::Shr | M::Sar
             if kind_at(0, 32) == Some(R) && insn.op1_kind() == OpKind::Immediate8 =>
         {
@@ -300,7 +317,7 @@ pub(crate) fn generic(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Step {
     if op.insn.flow_control() == FlowControl::Next {
         cpu.eip = fallthrough;
     }
-    Ok(())
+    check_code_written(mem)
 }
 
 /// The operand size of width `W` (32, 16 or 8 bits).
@@ -317,14 +334,14 @@ const fn size_of<const W: u32>() -> Size {
 #[inline(always)]
 fn get<const W: u32>(cpu: &Cpu, reg: u8, shift: u8) -> u32 {
     match W {
-        32 => cpu.regs[reg as usize],
-        _ => (cpu.regs[reg as usize] >> shift) & size_of::<W>().mask(),
+        32 => self::reg(cpu, reg),
+        _ => (self::reg(cpu, reg) >> shift) & size_of::<W>().mask(),
     }
 }
 
 #[inline(always)]
 fn set<const W: u32>(cpu: &mut Cpu, reg: u8, shift: u8, v: u32) {
-    let r = &mut cpu.regs[reg as usize];
+    let r = reg_mut(cpu, reg);
     let m = size_of::<W>().mask();
     *r = match W {
         32 => v,
@@ -351,6 +368,16 @@ fn store<const W: u32>(mem: &mut AddressSpace, addr: u32, v: u32) -> Step {
     Ok(())
 }
 
+/// What a handler with destination kind `D` returns once done: a store
+/// may have hit a page holding decoded code.
+#[inline(always)]
+fn stored<const D: u8>(mem: &AddressSpace) -> Step {
+    match D {
+        MEM => check_code_written(mem),
+        _ => Ok(()),
+    }
+}
+
 /// Reads the source operand (operand 1, or 0 for one-operand forms).
 #[inline(always)]
 fn read<const K: u8, const W: u32>(cpu: &Cpu, mem: &mut AddressSpace, op: &Op, reg: u8, shift: u8) -> Result<u32, crate::Exit> {
@@ -367,7 +394,7 @@ fn mov<const D: u8, const S: u8, const W: u32>(cpu: &mut Cpu, mem: &mut AddressS
         R => set::<W>(cpu, op.r0, op.sh0, v),
         _ => store::<W>(mem, op.ea(cpu), v)?,
     }
-    Ok(())
+    stored::<D>(mem)
 }
 
 fn alu<const OP: u8, const D: u8, const S: u8, const W: u32>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Step {
@@ -394,7 +421,10 @@ fn alu<const OP: u8, const D: u8, const S: u8, const W: u32>(cpu: &mut Cpu, mem:
         }
     }
     cpu.set_lazy(flag_op, size, a, b, res);
-    Ok(())
+    if OP == CMP || OP == TEST {
+        return Ok(());
+    }
+    stored::<D>(mem)
 }
 
 /// `cmp`/`test` fused with the `jcc` that follows it.
@@ -419,32 +449,35 @@ fn inc_dec<const INC: bool, const D: u8, const W: u32>(cpu: &mut Cpu, mem: &mut 
     }
     cpu.keep_cf();
     cpu.set_lazy(flag_op, size_of::<W>(), a, 1, res);
-    Ok(())
+    stored::<D>(mem)
 }
 
 fn lea(cpu: &mut Cpu, _: &mut AddressSpace, op: &Op) -> Step {
     // `lea` yields the offset: no segment base.
-    cpu.regs[op.r0 as usize] = op.ea(cpu).wrapping_sub(cpu.seg_base[op.seg as usize]);
+    *reg_mut(cpu, op.r0) = op.ea(cpu).wrapping_sub(cpu.seg_base[usize::from(op.seg)]);
     Ok(())
 }
 
 fn push<const S: u8>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Step {
     let v = read::<S, 32>(cpu, mem, op, op.r0, 0)?;
-    Ok(cpu.push(mem, Size::D, v)?)
+    cpu.push(mem, Size::D, v)?;
+    check_code_written(mem)
 }
 
 fn pop_reg(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Step {
     let v = cpu.peek(mem, Size::D)?;
     cpu.regs[4] = cpu.regs[4].wrapping_add(4);
-    cpu.regs[op.r0 as usize] = v;
+    *reg_mut(cpu, op.r0) = v;
     Ok(())
 }
 
-fn imul<const S: u8>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Step {
+/// `imul r32, r/m32` and, with `IMM3`, `imul r32, r/m32, imm`.
+fn imul<const S: u8, const IMM3: bool>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Step {
     let b = read::<S, 32>(cpu, mem, op, op.r1, 0)?;
-    let p = i64::from(cpu.regs[op.r0 as usize] as i32) * i64::from(b as i32);
+    let a = if IMM3 { op.imm } else { reg(cpu, op.r0) };
+    let p = i64::from(a as i32) * i64::from(b as i32);
     let wide = p != i64::from(p as i32);
-    cpu.regs[op.r0 as usize] = p as u32;
+    *reg_mut(cpu, op.r0) = p as u32;
     cpu.set_result_flags(Size::D, p as u32, wide, wide);
     Ok(())
 }
@@ -455,7 +488,7 @@ fn shift_imm<const KIND: u8>(cpu: &mut Cpu, _: &mut AddressSpace, op: &Op) -> St
     if count == 0 {
         return Ok(());
     }
-    let a = cpu.regs[op.r0 as usize];
+    let a = reg(cpu, op.r0);
     let (res, cf, of) = match KIND {
         0 => {
             let res = a << count;
@@ -465,7 +498,7 @@ fn shift_imm<const KIND: u8>(cpu: &mut Cpu, _: &mut AddressSpace, op: &Op) -> St
         1 => (a >> count, (a >> (count - 1)) & 1 != 0, a >> 31 != 0),
         _ => (((a as i32) >> count) as u32, ((a as i32) >> (count - 1)) & 1 != 0, false),
     };
-    cpu.regs[op.r0 as usize] = res;
+    *reg_mut(cpu, op.r0) = res;
     cpu.set_result_flags(Size::D, res, cf, of);
     Ok(())
 }
@@ -473,7 +506,7 @@ fn shift_imm<const KIND: u8>(cpu: &mut Cpu, _: &mut AddressSpace, op: &Op) -> St
 /// `movzx`/`movsx r32, r/m8` and `r32, r/m16`.
 fn extend<const S: u8, const W: u32, const SIGNED: bool>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Step {
     let v = read::<S, W>(cpu, mem, op, op.r1, op.sh1)?;
-    cpu.regs[op.r0 as usize] = if SIGNED { size_of::<W>().sext(v) } else { v };
+    *reg_mut(cpu, op.r0) = if SIGNED { size_of::<W>().sext(v) } else { v };
     Ok(())
 }
 
@@ -493,7 +526,7 @@ fn jmp(cpu: &mut Cpu, _: &mut AddressSpace, op: &Op) -> Step {
 fn call(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Step {
     cpu.push(mem, Size::D, op.insn.next_ip32())?;
     cpu.eip = op.imm;
-    Ok(())
+    check_code_written(mem)
 }
 
 fn ret(cpu: &mut Cpu, mem: &mut AddressSpace, _: &Op) -> Step {

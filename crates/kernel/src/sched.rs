@@ -16,7 +16,7 @@ use tabvm_cpu::{Exit, Reg};
 
 use crate::abi::errno::Errno;
 use crate::abi::signal::*;
-use crate::signal::{bit, deliver::post, SigInfo};
+use crate::signal::{bit, deliver::post, SigInfo, Trap};
 use crate::sys::SysError;
 use crate::task::{shared, Mm, RunState, Task};
 use crate::{Kernel, Now, RunStatus};
@@ -196,6 +196,21 @@ impl Kernel {
     /// Turns a CPU fault into the signal Linux sends for it.
     fn fault(&mut self, task: &mut Task, exit: Exit) {
         let eip = task.cpu.eip;
+        // PROT_NONE pages are never present in Linux's page tables.
+        let resident = |addr| task.mem(|m| m.is_resident(addr) && m.region(addr).is_some_and(|r| r.prot.bits() != 0));
+        let (no, err) = match exit {
+            Exit::PageFault(f) => (Trap::PAGE_FAULT, Trap::page_fault_code(&f, resident(f.addr))),
+            Exit::InvalidOpcode => (Trap::INVALID_OPCODE, 0),
+            Exit::DivideError => (Trap::DIVIDE, 0),
+            Exit::FpuError => (Trap::FPU_ERROR, 0),
+            Exit::Breakpoint => (Trap::BREAKPOINT, 0),
+            Exit::GeneralProtection => (Trap::GENERAL_PROTECTION, 0),
+            Exit::Syscall | Exit::Budget => return,
+        };
+        (task.sig.trap.no, task.sig.trap.err) = (no, err);
+        if let Exit::PageFault(f) = exit {
+            task.sig.trap.cr2 = f.addr;
+        }
         let info = match exit {
             Exit::PageFault(f) => SigInfo::fault(SIGSEGV, f.si_code(), f.addr),
             Exit::InvalidOpcode => {

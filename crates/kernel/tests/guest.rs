@@ -607,3 +607,91 @@ fn ctrl_c_interrupts_a_foreground_job_in_an_interactive_shell() {
     let text = String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
     assert!(text.contains("status 130"), "console: {text:?} log: {:?}", o.log);
 }
+
+#[test]
+fn proc_describes_the_caller_like_linux() {
+    let src = r#"#include <stdio.h>
+        #include <stdlib.h>
+        #include <string.h>
+        #include <unistd.h>
+        #include <fcntl.h>
+        #include <dirent.h>
+        #include <errno.h>
+        #include <sys/stat.h>
+        #include <sys/wait.h>
+        static char buf[8192];
+        static int slurp(const char *path) {
+            int fd = open(path, O_RDONLY);
+            if (fd < 0) return -errno;
+            int n = 0, r;
+            while ((r = read(fd, buf + n, sizeof buf - 1 - n)) > 0) n += r;
+            close(fd);
+            buf[n] = 0;
+            return n;
+        }
+        static const char *link_of(const char *path) {
+            static char l[4096];
+            ssize_t n = readlink(path, l, sizeof l - 1);
+            l[n < 0 ? 0 : n] = 0;
+            return l;
+        }
+        int main(int argc, char **argv) {
+            setvbuf(stdout, 0, _IONBF, 0);
+            if (argc > 1) { printf("re-exec through /proc/self/exe: %s\n", argv[1]); return 0; }
+            char pid[16];
+            snprintf(pid, sizeof pid, "%d", getpid());
+            printf("self names pid: %d\n", strcmp(link_of("/proc/self"), pid) == 0);
+            char exe[4096];
+            strcpy(exe, link_of("/proc/self/exe"));
+            const char *base = strrchr(argv[0], '/');
+            printf("exe absolute, same name: %d %d\n", exe[0] == '/', strcmp(strrchr(exe, '/'), base) == 0);
+            struct stat a, b;
+            printf("exe is the program: %d\n", stat("/proc/self/exe", &a) == 0 && stat(argv[0], &b) == 0 && a.st_ino == b.st_ino);
+            printf("self is a symlink: %d\n", lstat("/proc/self", &a) == 0 && S_ISLNK(a.st_mode));
+            int n = slurp("/proc/self/cmdline");
+            printf("cmdline: %d %d\n", n == (int)strlen(argv[0]) + 1, strcmp(buf, argv[0]) == 0);
+            int fd = open(argv[0], O_RDONLY);
+            char fdpath[64];
+            snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", fd);
+            printf("fd link is the file: %d\n", strcmp(link_of(fdpath), exe) == 0);
+            int p[2];
+            pipe(p);
+            snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", p[0]);
+            printf("pipe link: %d\n", strncmp(link_of(fdpath), "pipe:[", 6) == 0);
+            DIR *d = opendir("/proc/self/fd");
+            int seen = 0;
+            struct dirent *e;
+            while ((e = readdir(d))) seen += e->d_name[0] != '.';
+            closedir(d);
+            printf("fd entries: %d\n", seen);
+            slurp("/proc/self/stat");
+            int spid = 0, sppid = 0;
+            char st = 0;
+            sscanf(buf, "%d (%*[^)]) %c %d", &spid, &st, &sppid);
+            printf("stat: pid %d ppid %d state %c\n", spid == getpid(), sppid == getppid(), st);
+            slurp("/proc/self/status");
+            printf("status: %d %d\n", strncmp(buf, "Name:\t", 6) == 0, strstr(buf, "\nPPid:\t") != 0);
+            slurp("/proc/cpuinfo");
+            printf("cpuinfo: %d %d\n", strstr(buf, "processor\t: 0") != 0, strstr(buf, " fpu") != 0);
+            slurp("/proc/meminfo");
+            printf("meminfo: %d\n", strncmp(buf, "MemTotal:", 9) == 0);
+            double up = 0;
+            slurp("/proc/uptime");
+            printf("uptime: %d\n", sscanf(buf, "%lf", &up) == 1 && up > 0);
+            slurp("/proc/mounts");
+            printf("mounts: %d\n", strstr(buf, " /proc proc ") != 0);
+            printf("missing: %d %d %d\n", slurp("/proc/self/fd/999"), slurp("/proc/2147483647/stat"), slurp("/proc/self/nope"));
+            pid_t c = fork();
+            if (c == 0) {
+                slurp("/proc/self/stat");
+                sscanf(buf, "%d (%*[^)]) %c %d", &spid, &st, &sppid);
+                printf("child: own pid %d parent %d\n", strcmp(link_of("/proc/self"), pid) != 0, sppid == atoi(pid));
+                _exit(0);
+            }
+            waitpid(c, 0, 0);
+            execl("/proc/self/exe", argv[0], "ok", (char *)0);
+            printf("exec failed %d\n", errno);
+            return 1;
+        }"#;
+    differential("proc_self", src, &[]);
+}

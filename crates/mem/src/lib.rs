@@ -25,6 +25,7 @@
 mod fault;
 mod region;
 mod space;
+mod tlb;
 
 pub use fault::{Access, Fault, FaultKind};
 pub use region::{MapError, Prot, Region};

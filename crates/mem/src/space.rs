@@ -15,6 +15,7 @@ use std::rc::Rc;
 
 use crate::fault::{Access, Fault, FaultKind};
 use crate::region::{MapError, Prot, Region, Regions};
+use crate::tlb::{Frame, Tlb};
 use crate::{page_align_up, PAGE_SIZE};
 
 const TABLE_ENTRIES: usize = 1024;
@@ -28,8 +29,6 @@ const DEFAULT_MMAP_TOP: u32 = 0xb800_0000;
 /// Lowest address `map_anywhere` hands out.
 const MMAP_FLOOR: u32 = 0x0001_0000;
 
-#[derive(Clone)]
-struct Frame([u8; PAGE_SIZE as usize]);
 
 #[derive(Clone, Default)]
 struct Pte {
@@ -44,8 +43,11 @@ type Table = Box<[Pte]>;
 
 /// A guest address space. Cheap to [`fork`](Self::fork): frames are shared
 /// until written.
-#[derive(Clone)]
 pub struct AddressSpace {
+    /// Fast-path caches of the page table (see `tlb.rs`); every change to a
+    /// page-table entry flushes what it affects.
+    rtlb: Tlb,
+    wtlb: Tlb,
     dir: Vec<Option<Table>>,
     regions: Regions,
     zero: Rc<Frame>,
@@ -53,6 +55,25 @@ pub struct AddressSpace {
     brk: u32,
     mmap_top: u32,
     dirty_code: Vec<u32>,
+}
+
+/// The frame of `addr` in `dir` if it can be written without slow-path work:
+/// writable, not holding cached code, and not shared with another space.
+/// A free function so callers can borrow other fields (the TLB) meanwhile.
+#[inline(always)]
+fn writable_frame(dir: &mut [Option<Table>], addr: u32) -> Option<&mut Frame> {
+    let table = dir[(addr >> 22) as usize].as_mut()?;
+    let pte = &mut table[((addr >> 12) & 1023) as usize];
+    if pte.prot & W == 0 || pte.code {
+        return None;
+    }
+    Rc::get_mut(pte.frame.as_mut()?)
+}
+
+impl Clone for AddressSpace {
+    fn clone(&self) -> Self {
+        self.fork()
+    }
 }
 
 impl Default for AddressSpace {
@@ -86,9 +107,11 @@ fn need(access: Access) -> u8 {
 impl AddressSpace {
     pub fn new() -> Self {
         AddressSpace {
+            rtlb: Tlb::new(),
+            wtlb: Tlb::new(),
             dir: vec![None; TABLE_ENTRIES],
             regions: Regions::default(),
-            zero: Rc::new(Frame([0; PAGE_SIZE as usize])),
+            zero: Rc::new(Frame::zeroed()),
             brk_start: 0,
             brk: 0,
             mmap_top: DEFAULT_MMAP_TOP,
@@ -98,7 +121,19 @@ impl AddressSpace {
 
     /// A copy-on-write child, as `fork` makes.
     pub fn fork(&self) -> Self {
-        self.clone()
+        // Every frame becomes shared: writes must go through copy-on-write.
+        self.wtlb.flush();
+        AddressSpace {
+            rtlb: Tlb::new(),
+            wtlb: Tlb::new(),
+            dir: self.dir.clone(),
+            regions: self.regions.clone(),
+            zero: Rc::clone(&self.zero),
+            brk_start: self.brk_start,
+            brk: self.brk,
+            mmap_top: self.mmap_top,
+            dirty_code: self.dirty_code.clone(),
+        }
     }
 
     #[inline(always)]
@@ -126,12 +161,7 @@ impl AddressSpace {
     /// The frame of `addr` for writing, if that needs no slow-path work.
     #[inline(always)]
     fn present_mut(&mut self, addr: u32) -> Option<&mut Frame> {
-        let table = self.dir[(addr >> 22) as usize].as_mut()?;
-        let pte = &mut table[((addr >> 12) & 1023) as usize];
-        if pte.prot & W == 0 || pte.code {
-            return None;
-        }
-        Rc::get_mut(pte.frame.as_mut()?)
+        writable_frame(&mut self.dir, addr)
     }
 
     /// The slow path: makes `addr` accessible for `access` or says why not.
@@ -142,6 +172,8 @@ impl AddressSpace {
         if prot & need(access) == 0 {
             return Err(fault(FaultKind::Protection));
         }
+        self.rtlb.flush_page(addr >> 12);
+        self.wtlb.flush_page(addr >> 12);
         let zero = Rc::clone(&self.zero);
         let pte = self.pte_mut(addr);
         pte.prot = prot;
@@ -157,12 +189,20 @@ impl AddressSpace {
     }
 
     #[inline(always)]
+    #[allow(unsafe_code, reason = "fills the TLB; see the SAFETY comment")]
     fn read_array<const N: usize>(&mut self, addr: u32) -> Result<[u8; N], Fault> {
         let off = (addr & (PAGE_SIZE - 1)) as usize;
+        if let Some(bytes) = self.rtlb.read(addr) {
+            return Ok(bytes);
+        }
         if off + N <= PAGE_SIZE as usize {
             if let Some(f) = self.present(addr, R) {
                 let mut out = [0; N];
-                out.copy_from_slice(&f.0[off..off + N]);
+                out.copy_from_slice(&f.bytes()[off..off + N]);
+                // SAFETY: the entry is flushed whenever this page's entry
+                // changes frame or loses read permission (`populate`, `poke`,
+                // `flush`), and the frame lives as long as the entry holds it.
+                unsafe { self.rtlb.fill(addr >> 12, f) };
                 return Ok(out);
             }
         }
@@ -172,11 +212,21 @@ impl AddressSpace {
     }
 
     #[inline(always)]
+    #[allow(unsafe_code, reason = "fills the TLB; see the SAFETY comment")]
     fn write_array<const N: usize>(&mut self, addr: u32, bytes: [u8; N]) -> Result<(), Fault> {
         let off = (addr & (PAGE_SIZE - 1)) as usize;
+        if self.wtlb.write(addr, bytes) {
+            return Ok(());
+        }
         if off + N <= PAGE_SIZE as usize {
-            if let Some(f) = self.present_mut(addr) {
-                f.0[off..off + N].copy_from_slice(&bytes);
+            if let Some(f) = writable_frame(&mut self.dir, addr) {
+                f.bytes_mut()[off..off + N].copy_from_slice(&bytes);
+                let f: &Frame = f;
+                // SAFETY: `present_mut` found the frame writable, not code and
+                // unshared. `fork` flushes the write table before sharing
+                // frames; `mark_code`, `populate`, `poke` and `flush` flush
+                // what they change.
+                unsafe { self.wtlb.fill(addr >> 12, f) };
                 return Ok(());
             }
         }
@@ -222,7 +272,7 @@ impl AddressSpace {
         self.copy_chunks(addr, buf.len(), Access::Read, |space, at, range| {
             let f = space.present(at, R).expect("populated");
             let off = (at & (PAGE_SIZE - 1)) as usize;
-            buf[range.clone()].copy_from_slice(&f.0[off..off + range.len()]);
+            buf[range.clone()].copy_from_slice(&f.bytes()[off..off + range.len()]);
         })
     }
 
@@ -233,7 +283,7 @@ impl AddressSpace {
         self.copy_chunks(addr, bytes.len(), Access::Write, |space, at, range| {
             let f = space.present_mut(at).expect("populated for writing");
             let off = (at & (PAGE_SIZE - 1)) as usize;
-            f.0[off..off + range.len()].copy_from_slice(&bytes[range]);
+            f.bytes_mut()[off..off + range.len()].copy_from_slice(&bytes[range]);
         })
     }
 
@@ -279,7 +329,7 @@ impl AddressSpace {
             let f = self.present(at, X).expect("populated");
             let off = (at & (PAGE_SIZE - 1)) as usize;
             let n = (PAGE_SIZE as usize - off).min(buf.len() - done);
-            buf[done..done + n].copy_from_slice(&f.0[off..off + n]);
+            buf[done..done + n].copy_from_slice(&f.bytes()[off..off + n]);
             done += n;
         }
         Ok(done)
@@ -313,11 +363,13 @@ impl AddressSpace {
             let prot = effective(region.prot);
             let off = (at & (PAGE_SIZE - 1)) as usize;
             let n = (PAGE_SIZE as usize - off).min(bytes.len() - done);
+            self.rtlb.flush_page(at >> 12);
+            self.wtlb.flush_page(at >> 12);
             let zero = Rc::clone(&self.zero);
             let pte = self.pte_mut(at);
             pte.prot = prot;
             let frame = Rc::make_mut(pte.frame.get_or_insert(zero));
-            frame.0[off..off + n].copy_from_slice(&bytes[done..done + n]);
+            frame.bytes_mut()[off..off + n].copy_from_slice(&bytes[done..done + n]);
             if pte.code {
                 pte.code = false;
                 self.dirty_code.push(at >> 12);
@@ -332,6 +384,7 @@ impl AddressSpace {
     pub fn mark_code(&mut self, addr: u32) {
         if self.pte(addr).is_some_and(|p| p.frame.is_some()) {
             self.pte_mut(addr).code = true;
+            self.wtlb.flush_page(addr >> 12);
         }
     }
 
@@ -350,6 +403,8 @@ impl AddressSpace {
     /// Drops page-table entries of `[start, end)` so they are rebuilt from the
     /// regions on next access, reporting code pages among them.
     fn flush(&mut self, start: u32, end: u32, keep_frames: bool) {
+        self.rtlb.flush();
+        self.wtlb.flush();
         let mut at = start;
         while at < end && at >= start {
             if let Some(table) = self.dir[(at >> 22) as usize].as_mut() {
@@ -369,7 +424,7 @@ impl AddressSpace {
     }
 
     fn check_range(start: u32, len: u32) -> Result<u32, MapError> {
-        if start % PAGE_SIZE != 0 || len == 0 {
+        if !start.is_multiple_of(PAGE_SIZE) || len == 0 {
             return Err(MapError::Invalid);
         }
         start.checked_add(page_align_up(len)).filter(|&e| e >= start).ok_or(MapError::Invalid)
@@ -425,6 +480,21 @@ impl AddressSpace {
         Ok(())
     }
 
+    /// Drops the pages of `[start, start+len)` so they read as zero again
+    /// (`madvise(MADV_DONTNEED)` on private memory). Mappings are kept.
+    pub fn discard(&mut self, start: u32, len: u32) -> Result<(), MapError> {
+        let end = Self::check_range(start, len)?;
+        self.flush(start, end, false);
+        Ok(())
+    }
+
+    /// Whether `addr` has a page in memory: what x86 reports as the
+    /// "present" bit of a page-fault error code (a page never touched, or
+    /// just discarded, is not present).
+    pub fn is_resident(&self, addr: u32) -> bool {
+        self.pte(addr).is_some_and(|p| p.frame.is_some())
+    }
+
     /// The mapping containing `addr`, if any.
     pub fn region(&self, addr: u32) -> Option<&Region> {
         self.regions.find(addr)
@@ -465,6 +535,50 @@ impl AddressSpace {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn discard_makes_pages_demand_zero_again() {
+        let mut s = AddressSpace::new();
+        s.map_fixed(0x1000, 0x3000, Prot::READ | Prot::WRITE, "").unwrap();
+        assert!(!s.is_resident(0x1000));
+        s.write_u32(0x1000, 7).unwrap();
+        s.write_u32(0x2000, 8).unwrap();
+        let child = s.fork();
+        assert!(s.is_resident(0x1000));
+        s.discard(0x1000, 0x1000).unwrap();
+        assert!(!s.is_resident(0x1000));
+        assert_eq!(s.read_u32(0x1000), Ok(0));
+        assert_eq!(s.read_u32(0x2000), Ok(8));
+        // A forked copy keeps its own pages.
+        assert_eq!(child.clone().read_u32(0x1000), Ok(7));
+        assert_eq!(s.discard(0x1001, 0x1000), Err(MapError::Invalid));
+    }
+
+    #[test]
+    fn cached_translations_follow_every_page_table_change() {
+        let mut mm = AddressSpace::new();
+        mm.map_fixed(0x1000, 0x1000, Prot::READ | Prot::WRITE | Prot::EXEC, "rwx").unwrap();
+        // The shared zero frame is cached for reads, then replaced by a write.
+        assert_eq!(mm.read_u32(0x1000), Ok(0));
+        mm.write_u32(0x1000, 1).unwrap();
+        assert_eq!(mm.read_u32(0x1000), Ok(1));
+        // After fork both sides copy on write despite their cached entries.
+        let mut child = mm.fork();
+        mm.write_u32(0x1000, 2).unwrap();
+        child.write_u32(0x1004, 3).unwrap();
+        assert_eq!((mm.read_u32(0x1000), mm.read_u32(0x1004)), (Ok(2), Ok(0)));
+        assert_eq!((child.read_u32(0x1000), child.read_u32(0x1004)), (Ok(1), Ok(3)));
+        // A page that became code reports the next write.
+        mm.mark_code(0x1000);
+        mm.write_u8(0x1008, 0x90).unwrap();
+        assert_eq!(mm.take_dirty_code(), [1]);
+        // Lost permissions and mappings are seen at once.
+        mm.protect(0x1000, 0x1000, Prot::READ).unwrap();
+        assert_eq!(mm.write_u8(0x1000, 0).unwrap_err().kind, FaultKind::Protection);
+        assert_eq!(mm.read_u32(0x1000), Ok(2));
+        mm.unmap(0x1000, 0x1000).unwrap();
+        assert_eq!(mm.read_u32(0x1000).unwrap_err().kind, FaultKind::Unmapped);
+    }
 
     #[test]
     fn unmapped_and_protection_faults() {

@@ -16,3 +16,5 @@ pub const MAP_FIXED_NOREPLACE: u32 = 0x10_0000;
 
 pub const MREMAP_MAYMOVE: u32 = 1;
 pub const MREMAP_FIXED: u32 = 2;
+/// madvise(2): drop the pages of a range.
+pub const MADV_DONTNEED: u32 = 4;

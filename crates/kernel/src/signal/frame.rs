@@ -4,7 +4,7 @@
 
 use tabvm_cpu::{Cpu, Reg, Segment};
 
-use super::{SigAction, SigInfo, UNBLOCKABLE};
+use super::{SigAction, SigInfo, Trap, UNBLOCKABLE};
 use crate::Task;
 use crate::abi::errno::Errno;
 use crate::abi::signal::*;
@@ -37,7 +37,7 @@ fn get(buf: &[u8], off: usize) -> u32 {
 }
 
 /// The `struct sigcontext` of the interrupted state.
-fn sigcontext(cpu: &Cpu, mask: u64, info: &SigInfo) -> [u8; sc::SIZE] {
+fn sigcontext(cpu: &Cpu, mask: u64, trap: Trap) -> [u8; sc::SIZE] {
     let mut b = [0u8; sc::SIZE];
     for (off, s) in SEGS {
         put(&mut b, off, u32::from(cpu.seg[s as usize]));
@@ -51,9 +51,9 @@ fn sigcontext(cpu: &Cpu, mask: u64, info: &SigInfo) -> [u8; sc::SIZE] {
     put(&mut b, sc::ESP_AT_SIGNAL, cpu.reg(Reg::Esp));
     put(&mut b, sc::SS, u32::from(cpu.seg[Segment::Ss as usize]));
     put(&mut b, sc::OLDMASK, mask as u32);
-    if matches!(info.signo, SIGSEGV | SIGBUS) {
-        put(&mut b, sc::CR2, info.fields[0]);
-    }
+    put(&mut b, sc::TRAPNO, trap.no);
+    put(&mut b, sc::ERR, trap.err);
+    put(&mut b, sc::CR2, trap.cr2);
     b
 }
 
@@ -73,7 +73,7 @@ pub(crate) fn setup(task: &mut Task, act: &SigAction, info: &SigInfo, mask: u64)
     };
     // At handler entry `esp + 4` is 16-byte aligned, as after a `call`.
     let at = (top.wrapping_sub(size).wrapping_add(4) & !15).wrapping_sub(4);
-    let sc = sigcontext(&task.cpu, mask, info);
+    let sc = sigcontext(&task.cpu, mask, task.sig.trap);
     let mut f = vec![0u8; size as usize];
     let restorer = |off: u32| {
         if act.flags & SA_RESTORER != 0 {

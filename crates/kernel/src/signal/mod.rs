@@ -149,6 +149,47 @@ pub(crate) struct SigState {
     pub saved_mask: Option<u64>,
     /// x87 state at each frame still live, keyed by frame address.
     fpu_saves: Vec<(u32, Fpu)>,
+    /// The last processor exception, as the frame's sigcontext reports it.
+    pub trap: Trap,
+}
+
+/// What Linux keeps in the thread about the last processor exception
+/// (`trap_nr`, `error_code`, `cr2`); every signal frame shows it, even for
+/// a later asynchronous signal, as on Linux.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Trap {
+    /// The x86 exception vector (14 page fault, 6 #UD, 0 #DE, …).
+    pub no: u32,
+    /// The exception's error code (the page-fault bits for vector 14).
+    pub err: u32,
+    /// The last faulting address.
+    pub cr2: u32,
+}
+
+impl Trap {
+    pub const DIVIDE: u32 = 0;
+    pub const BREAKPOINT: u32 = 3;
+    pub const INVALID_OPCODE: u32 = 6;
+    pub const GENERAL_PROTECTION: u32 = 13;
+    pub const PAGE_FAULT: u32 = 14;
+    pub const FPU_ERROR: u32 = 16;
+
+    /// The x86 page-fault error code of a user-mode fault: bit 0 set when
+    /// the page was present (a protection violation on a page in memory;
+    /// pages never touched and `PROT_NONE` pages are not present, as in
+    /// Linux's page tables), bit 1 for a write, bit 2 for user mode, bit 4
+    /// for an instruction fetch (what a host with NX reports; this kernel
+    /// enforces execute permission).
+    pub fn page_fault_code(f: &tabvm_mem::Fault, resident: bool) -> u32 {
+        use tabvm_mem::{Access, FaultKind};
+        let present = u32::from(f.kind == FaultKind::Protection && resident);
+        let access = match f.access {
+            Access::Read => 0,
+            Access::Write => 1 << 1,
+            Access::Exec => 1 << 4,
+        };
+        present | access | 1 << 2
+    }
 }
 
 impl Default for SigState {
@@ -161,6 +202,7 @@ impl Default for SigState {
             altstack: AltStack::default(),
             saved_mask: None,
             fpu_saves: Vec::new(),
+            trap: Trap::default(),
         }
     }
 }
@@ -269,6 +311,20 @@ impl SigState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn page_fault_error_codes_match_x86() {
+        use tabvm_mem::{Access, Fault, FaultKind};
+        let code = |access, kind, resident| Trap::page_fault_code(&Fault { addr: 0, access, kind }, resident);
+        assert_eq!(code(Access::Read, FaultKind::Unmapped, false), 4);
+        assert_eq!(code(Access::Write, FaultKind::Unmapped, false), 6);
+        assert_eq!(code(Access::Read, FaultKind::Protection, true), 5);
+        assert_eq!(code(Access::Write, FaultKind::Protection, true), 7);
+        // A write to a read-only page never touched: not present.
+        assert_eq!(code(Access::Write, FaultKind::Protection, false), 6);
+        assert_eq!(code(Access::Exec, FaultKind::Unmapped, false), 0x14);
+        assert_eq!(code(Access::Exec, FaultKind::Protection, true), 0x15);
+    }
 
     #[test]
     fn masks_merge_and_order_pending_signals() {

@@ -24,7 +24,7 @@ use crate::abi::fcntl::AT_FDCWD;
 use crate::task::Mm;
 use crate::uaccess;
 use crate::vfs::{Creator, FileKind, Loc};
-use crate::vfs::{Io, FileRef};
+use crate::vfs::{procfs, FileRef, Io};
 use crate::{Kernel, Task};
 
 /// The file-domain rows of the system call table: (i386 number, name, handler).
@@ -162,7 +162,18 @@ fn who(task: &Task) -> Creator {
 /// Where `path` starts for an `*at` call: the root for an absolute path
 /// (`dirfd` is then ignored, as on Linux), the working directory for
 /// `AT_FDCWD`, else the directory open as `dirfd`.
+///
+/// Every path-walking call comes here first, so this is also where the
+/// `/proc` snapshot is refreshed when the walk may enter it.
 fn base(k: &Kernel, task: &Task, dirfd: u32, path: &[u8]) -> Result<Loc, Errno> {
+    let start = start_of(k, task, dirfd, path)?;
+    if procfs::may_reach(&k.vfs, start, path) {
+        procfs::refresh(k, task);
+    }
+    Ok(start)
+}
+
+fn start_of(k: &Kernel, task: &Task, dirfd: u32, path: &[u8]) -> Result<Loc, Errno> {
     if path.starts_with(b"/") {
         return Ok(k.vfs.root_loc());
     }

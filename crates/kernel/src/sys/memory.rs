@@ -52,12 +52,36 @@ fn accept(_: &mut Kernel, _: &mut Task, _: Args) -> SysResult {
     Ok(0)
 }
 
-/// Implements madvise(2): advice is accepted and ignored.
-fn madvise(_: &mut Kernel, _: &mut Task, a: Args) -> SysResult {
-    if !a[0].is_multiple_of(PAGE_SIZE) {
+/// Implements madvise(2). `MADV_DONTNEED` drops private pages, which then
+/// read as zero — also in private *file* mappings, where Linux re-reads the
+/// file: this kernel does not remember which file a mapping came from yet.
+/// `MAP_SHARED|MAP_ANONYMOUS` ranges keep their contents, as on Linux.
+/// Other advice is accepted and ignored.
+fn madvise(_: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
+    let (start, len, advice) = (a[0], a[1], a[2]);
+    if !start.is_multiple_of(PAGE_SIZE) {
         return Err(Errno::EINVAL.into());
     }
-    Ok(0)
+    if advice != MADV_DONTNEED || len == 0 {
+        return Ok(0);
+    }
+    t.mem_mm(|mm| {
+        let end = start.checked_add(page_align_up(len)).filter(|&e| e > start).ok_or(Errno::EINVAL)?;
+        let pages = (start..end).step_by(PAGE_SIZE as usize);
+        // Linux fails on holes (after advising the mapped parts; here first).
+        if pages.clone().any(|p| mm.space.region(p).is_none()) {
+            return Err(Errno::ENOMEM);
+        }
+        if !mm.shared.iter().any(|s| s.overlaps(start, end - start)) {
+            mm.space.discard(start, end - start).map_err(map_err)?;
+            return Ok(0);
+        }
+        for page in pages.filter(|&p| !mm.shared.iter().any(|s| s.overlaps(p, PAGE_SIZE))) {
+            mm.space.discard(page, PAGE_SIZE).map_err(map_err)?;
+        }
+        Ok(0)
+    })
+    .map_err(Into::into)
 }
 
 /// Implements mmap2(2): the offset is in pages.

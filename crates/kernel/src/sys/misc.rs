@@ -37,7 +37,7 @@ type Args = [u32; 6];
 const UTS: [&str; 6] = ["Linux", "tabvm", "6.1.0-tabvm", "#1 SMP PREEMPT_DYNAMIC", "i686", "(none)"];
 /// Guest RAM reported by `sysinfo` (there is no fixed limit; this is what
 /// programs sizing caches see).
-const TOTAL_RAM: u32 = 1 << 30;
+pub(crate) const TOTAL_RAM: u32 = 1 << 30;
 /// Most bytes one getrandom call returns, as Linux.
 const GETRANDOM_MAX: u32 = 33_554_431;
 

@@ -12,6 +12,7 @@
 mod fs;
 pub(crate) mod memory;
 mod misc;
+pub(crate) use misc::TOTAL_RAM;
 pub(crate) mod process;
 mod signal;
 mod time;

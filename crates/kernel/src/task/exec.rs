@@ -41,6 +41,8 @@ pub(crate) struct Loaded {
     mm: Mm,
     entry: Entry,
     path: Vec<u8>,
+    /// argv, NUL-terminated strings.
+    cmdline: Vec<u8>,
 }
 
 /// Reads `path` (relative to `fs`), follows `#!` lines and loads the ELF
@@ -71,7 +73,8 @@ pub(crate) fn load_program(
         let mut space = AddressSpace::new();
         let args = StackArgs { argv: &argv, envp, execfn: path, random, auxv: Vec::new() };
         let entry = loader::load(&image, &file, &mut space, args, creds).map_err(ExecError::Errno)?;
-        return Ok(Loaded { mm: Mm { space, ..Mm::default() }, entry, path: file_path });
+        let cmdline = argv.iter().flat_map(|a| a.iter().copied().chain([0])).collect();
+        return Ok(Loaded { mm: Mm { space, ..Mm::default() }, entry, path: file_path, cmdline });
     }
     Err(ExecError::Errno(Errno::ELOOP))
 }
@@ -130,6 +133,9 @@ impl Kernel {
             Ok::<_, Errno>((uaccess::read_path(m, path)?, read_strings(m, argv)?, read_strings(m, envp)?))
         })?;
         let fs = t.fs.borrow().clone();
+        if crate::vfs::procfs::may_reach(&self.vfs, self.vfs.cwd(&fs), &path) {
+            crate::vfs::procfs::refresh(self, t);
+        }
         let creds = Creds { uid: t.uid, gid: t.gid };
         let loaded = load_program(self, &fs, &path, argv, &envp, creds).map_err(|e| match e {
             ExecError::Errno(e) => e,
@@ -167,7 +173,10 @@ impl Kernel {
         if t.vfork_parent.take().is_some() {
             self.gen += 1;
         }
-        t.exe = loaded.path;
+        // Absolute and with symlinks followed, as `/proc/<pid>/exe` shows it.
+        let cwd = self.vfs.cwd(&t.fs.borrow());
+        t.exe = self.vfs.canonical(cwd, &loaded.path).unwrap_or(loaded.path);
+        t.cmdline = loaded.cmdline;
     }
 }
 

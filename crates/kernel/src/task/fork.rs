@@ -104,6 +104,7 @@ impl Kernel {
             exit_signal: if thread { 0 } else { f & CSIGNAL },
             start_ns: self.now.monotonic_ns,
             exe: parent.exe.clone(),
+            cmdline: parent.cmdline.clone(),
         };
         if f & CLONE_CHILD_SETTID != 0 {
             // Linux writes it in the child's memory and ignores a fault.

@@ -123,6 +123,8 @@ pub struct Task {
     pub(crate) start_ns: u64,
     /// The executable's path, for `/proc/self/exe` and `AT_EXECFN`.
     pub(crate) exe: Vec<u8>,
+    /// argv of the program, each string NUL-terminated (`/proc/<pid>/cmdline`).
+    pub(crate) cmdline: Vec<u8>,
 }
 
 impl Task {
@@ -158,6 +160,7 @@ impl Task {
             exit_signal: crate::abi::signal::SIGCHLD,
             start_ns: now,
             exe: Vec::new(),
+            cmdline: Vec::new(),
         }
     }
 

@@ -47,6 +47,9 @@ pub struct NodeRef {
     pub loc: super::Loc,
     /// `st_dev` of its mount.
     pub dev: u64,
+    /// Where the path it was opened by started, and that path: what
+    /// `/proc/<pid>/fd/N` shows, made absolute when asked.
+    pub(crate) origin: Option<(super::Loc, Vec<u8>)>,
 }
 
 /// An open file description.

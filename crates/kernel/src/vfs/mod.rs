@@ -13,6 +13,8 @@
 //! - [`FdTable`] maps descriptors to shared [`OpenFile`] descriptions
 //!   (`fd.rs`, `file.rs`); pipes (`pipe.rs`) and devices (`devices.rs`) are
 //!   kinds of open file.
+//! - `procfs.rs` is the kernel's `/proc`, generated from a snapshot of the
+//!   processes.
 //!
 //! Nothing here blocks (DESIGN rule 1): an operation that would wait returns
 //! `SysError::Block` and the scheduler re-executes the system call later.
@@ -28,6 +30,7 @@ mod memfs;
 mod mount;
 mod path;
 mod pipe;
+pub(crate) mod procfs;
 mod tar;
 
 pub use console::{Console, Termios, TtySignal, WinSize};

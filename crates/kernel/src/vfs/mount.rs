@@ -17,6 +17,7 @@ use super::devices::DevFs;
 use super::fd::FdTable;
 use super::file::{FileKind, FsRef, NodeRef, OpenFile};
 use super::memfs::MemFs;
+use super::procfs::{ProcFs, ViewRef};
 use super::{FileSystem, FsContext, Loc, SetAttr, Timespec};
 use crate::abi::errno::Errno;
 use crate::abi::fcntl::{O_RDONLY, O_RDWR, O_WRONLY};
@@ -45,10 +46,14 @@ pub struct Vfs {
     /// Wall-clock time for timestamps, set by the system call layer.
     pub(crate) now: Timespec,
     next_pipe_id: u64,
+    /// The snapshot `/proc` shows, and the index of its mount.
+    pub(crate) proc: ViewRef,
+    pub(crate) proc_mnt: usize,
 }
 
 impl Vfs {
-    /// Mounts `root`, a `/dev` over it, and a `/tmp` if it has none.
+    /// Mounts `root`, a `/dev` and a `/proc` over it, and a `/tmp` if it
+    /// has none.
     /// `tty[i]` says whether standard fd `i` is a terminal on the host.
     pub fn new(root: Box<dyn FileSystem>, tty: [bool; 3]) -> Vfs {
         let root_ino = root.root();
@@ -58,9 +63,13 @@ impl Vfs {
             fifos: HashMap::new(),
             now: Timespec::default(),
             next_pipe_id: 1,
+            proc: ViewRef::default(),
+            proc_mnt: 0,
         };
         let root_loc = Loc { mnt: 0, ino: root_ino };
         vfs.mount(root_loc, b"dev", Box::new(DevFs::default()));
+        vfs.proc_mnt = vfs.mounts.len();
+        vfs.mount(root_loc, b"proc", Box::new(ProcFs::new(vfs.proc.clone())));
         let has_tmp = vfs.mounts[0].fs.borrow_mut().lookup(root_ino, b"tmp").is_ok();
         if !has_tmp {
             vfs.mount(root_loc, b"tmp", Box::new(MemFs::new()));
@@ -116,7 +125,10 @@ impl Vfs {
         // The tty is /dev/pts/0, so `fstat` and a scan of /dev/pts agree
         // (that is how `ttyname` finds it).
         let tty = match self.resolve(self.root_loc(), b"/dev/pts/0", false) {
-            Ok(loc) => OpenFile::with_node(FileKind::Tty, O_RDWR, NodeRef { fs: self.fs(loc.mnt), loc, dev: self.mounts[loc.mnt].dev }),
+            Ok(loc) => {
+                let node = NodeRef { fs: self.fs(loc.mnt), loc, dev: self.mounts[loc.mnt].dev, origin: None };
+                OpenFile::with_node(FileKind::Tty, O_RDWR, node)
+            }
             Err(_) => OpenFile::new(FileKind::Tty, O_RDWR),
         };
         let tty = Rc::new(RefCell::new(tty));

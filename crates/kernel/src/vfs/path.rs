@@ -96,7 +96,7 @@ impl Vfs {
                 if links > MAX_SYMLINKS {
                     return Err(Errno::ELOOP);
                 }
-                let target = self.fs(next.mnt).borrow_mut().readlink(next.ino)?;
+                let target = self.readlink(next)?;
                 if target.is_empty() {
                     return Err(Errno::ENOENT);
                 }
@@ -186,7 +186,7 @@ impl Vfs {
         };
         let st = self.stat_loc(loc)?;
         let kind = st.file_type().ok_or(Errno::EIO)?;
-        let node = NodeRef { fs: self.fs(loc.mnt), loc, dev: self.mounts[loc.mnt].dev };
+        let node = NodeRef { fs: self.fs(loc.mnt), loc, dev: self.mounts[loc.mnt].dev, origin: Some((start, path.to_vec())) };
         if flags & O_PATH != 0 {
             let flags = flags & (O_PATH | O_DIRECTORY | O_NOFOLLOW);
             if flags & O_DIRECTORY != 0 && kind != FileType::Directory {
@@ -367,6 +367,30 @@ impl Vfs {
         Ok(out)
     }
 
+    /// The absolute path `path` names from `start`, with every symlink
+    /// followed (what `/proc` shows for executables and open files); `None`
+    /// if it no longer resolves.
+    pub(crate) fn canonical(&self, start: Loc, path: &[u8]) -> Option<Vec<u8>> {
+        let (mut dir, mut name) = (start, path.to_vec());
+        for _ in 0..=MAX_SYMLINKS {
+            if let Ok(loc) = self.resolve(dir, &name, true) {
+                if self.stat_loc(loc).ok()?.is_dir() {
+                    return self.path_of(loc).ok();
+                }
+            }
+            let (parent, last) = self.resolve_parent(dir, &name).ok()?;
+            match self.child(parent, &last) {
+                Ok(loc) if self.stat_loc(loc).ok()?.file_type() == Some(FileType::Symlink) => {
+                    name = self.readlink(loc).ok()?;
+                    dir = parent;
+                }
+                // A file unlinked since it was opened keeps its last path.
+                _ => return Some(super::procfs::join(&self.path_of(parent).ok()?, &last)),
+            }
+        }
+        None
+    }
+
     /// The absolute path of a directory (`getcwd`), found by walking `..`
     /// and searching each parent for the child's inode.
     pub(crate) fn path_of(&self, mut loc: Loc) -> Result<Vec<u8>, Errno> {
@@ -475,6 +499,30 @@ mod tests {
         assert_eq!(vfs.stat_loc(d).unwrap().mode, 0o40755);
         assert_eq!(vfs.rename(root, b"/tmp/d", root, b"/etc/d", false), Err(Errno::EXDEV));
         assert_eq!(vfs.remove(root, b"/tmp", true), Err(Errno::EBUSY));
+    }
+
+    #[test]
+    fn proc_is_mounted_and_paths_canonicalise() {
+        let (vfs, ctx) = vfs();
+        let root = vfs.root_loc();
+        {
+            let mut view = vfs.proc.borrow_mut();
+            view.self_pid = 3;
+            let info = crate::vfs::procfs::ProcInfo { exe: b"/etc/passwd".to_vec(), ..Default::default() };
+            view.procs.insert(3, info);
+        }
+        let me = at(&vfs, &ctx, "/proc/self");
+        assert_eq!(vfs.path_of(me).unwrap(), b"/proc/3");
+        assert_eq!(at(&vfs, &ctx, "/proc/self/exe"), at(&vfs, &ctx, "/etc/passwd"));
+        assert_eq!(vfs.path_of(at(&vfs, &ctx, "/proc/self/..")).unwrap(), b"/proc");
+        assert_eq!(vfs.resolve(root, b"/proc/4", true), Err(Errno::ENOENT));
+        let c = |start: &str, p: &str| vfs.canonical(at(&vfs, &ctx, start), p.as_bytes());
+        assert_eq!(c("/", "home/u/file").unwrap(), b"/etc/passwd");
+        assert_eq!(c("/home/u", "abs").unwrap(), b"/etc");
+        assert_eq!(c("/home/u", "up/passwd").unwrap(), b"/etc/passwd");
+        assert_eq!(c("/home", "./u/../u/abs/new").unwrap(), b"/etc/new");
+        assert_eq!(c("/home/u", "loop1"), None);
+        assert_eq!(c("/", "nope/x"), None);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use crate::abi::fcntl::*;
 use crate::abi::stat::{self as st, decode_dev, encode_dev, Emit};
 use crate::sys::SysResult;
 use crate::uaccess;
-use crate::vfs::{FileKind, FileType, Stat, StatFs};
+use crate::vfs::{FileKind, FileType, OpenFile, Stat, StatFs};
 use crate::{Kernel, Task};
 
 /// `struct stat64`.
@@ -141,6 +141,11 @@ pub(super) fn faccessat2(k: &mut Kernel, task: &mut Task, a: [u32; 6]) -> SysRes
 fn dents(k: &Kernel, task: &Task, a: [u32; 6], old: bool) -> SysResult {
     let (fd, addr, count) = (a[0], a[1], a[2] as usize);
     let f = file(task, fd)?;
+    // A `/proc` listing starts from fresh state (this very descriptor included).
+    let fresh_proc = matches!(&*f.borrow(), OpenFile { kind: FileKind::Dir { listing: None }, node: Some(n), .. } if n.loc.mnt == k.vfs.proc_mnt);
+    if fresh_proc {
+        crate::vfs::procfs::refresh(k, task);
+    }
     let mut f = f.borrow_mut();
     let loc = match (&f.kind, &f.node) {
         (FileKind::Dir { .. }, Some(n)) => n.loc,
@@ -212,7 +217,7 @@ pub(super) fn readlinkat(k: &mut Kernel, task: &mut Task, a: [u32; 6]) -> SysRes
 
 fn statfs_path(k: &Kernel, task: &Task, addr: u32) -> Result<StatFs, Errno> {
     let path = path_arg(task, addr)?;
-    let start = k.vfs.cwd(&task.fs.borrow());
+    let start = base(k, task, AT_FDCWD, &path)?;
     Ok(k.vfs.statfs(k.vfs.resolve(start, &path, true)?))
 }
 

@@ -355,7 +355,7 @@ fn enter(k: &Kernel, task: &Task, loc: Loc) -> SysResult {
 /// implements chdir(2)
 pub(super) fn chdir(k: &mut Kernel, task: &mut Task, a: [u32; 6]) -> SysResult {
     let path = path_arg(task, a[0])?;
-    let start = k.vfs.cwd(&task.fs.borrow());
+    let start = base(k, task, AT_FDCWD, &path)?;
     let loc = k.vfs.resolve(start, &path, true)?;
     enter(k, task, loc)
 }

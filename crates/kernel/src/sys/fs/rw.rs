@@ -42,14 +42,34 @@ fn write_from(k: &mut Kernel, task: &mut Task, fd: u32, data: &[u8], at: Option<
     r
 }
 
+/// How much of a guest buffer a read may fill: up to its first bad page
+/// (`EFAULT` when that is the first byte), as Linux transfers.
+fn room(task: &Task, addr: u32, len: usize) -> Result<usize, Errno> {
+    let len = len.min(MAX_IO);
+    match uaccess::writable_prefix(&mut mem(task).space, addr, len) {
+        0 if len > 0 => Err(Errno::EFAULT),
+        n => Ok(n),
+    }
+}
+
+/// The readable start of a guest buffer to write (`EFAULT` if none of it).
+fn gather(task: &Task, addr: u32, len: usize) -> Result<Vec<u8>, Errno> {
+    let data = uaccess::read_prefix(&mut mem(task).space, addr, len.min(MAX_IO));
+    if data.is_empty() && len > 0 {
+        return Err(Errno::EFAULT);
+    }
+    Ok(data)
+}
+
 fn read_at(k: &mut Kernel, task: &mut Task, a: [u32; 6], at: Option<u64>) -> SysResult {
-    let buf = read_into(k, task, a[0], a[2] as usize, at)?;
+    let len = room(task, a[1], a[2] as usize)?;
+    let buf = read_into(k, task, a[0], len, at)?;
     uaccess::write_bytes(&mut mem(task).space, a[1], &buf)?;
     ok(buf.len())
 }
 
 fn write_at(k: &mut Kernel, task: &mut Task, a: [u32; 6], at: Option<u64>) -> SysResult {
-    let data = uaccess::read_bytes(&mut mem(task).space, a[1], (a[2] as usize).min(MAX_IO))?;
+    let data = gather(task, a[1], a[2] as usize)?;
     ok(write_from(k, task, a[0], &data, at)?)
 }
 
@@ -82,10 +102,21 @@ pub(super) fn pwrite64(k: &mut Kernel, task: &mut Task, a: [u32; 6]) -> SysResul
     write_at(k, task, a, Some(offset64(a[3], a[4])?))
 }
 
-/// Reads once into a buffer as large as all the vectors, then scatters.
+/// Reads once into a buffer as large as the vectors up to the first bad
+/// one allow (`EFAULT` if the first is bad), then scatters.
 fn readv_at(k: &mut Kernel, task: &mut Task, a: [u32; 6], at: Option<u64>) -> SysResult {
     let iov = read_iovecs(task, a[1], a[2])?;
-    let total: usize = iov.iter().map(|v| v.1 as usize).sum();
+    let mut total = 0;
+    for &(base, len) in &iov {
+        let n = uaccess::writable_prefix(&mut mem(task).space, base, len as usize);
+        total += n;
+        if n < len as usize {
+            if total == 0 {
+                return Err(Errno::EFAULT.into());
+            }
+            break;
+        }
+    }
     let buf = read_into(k, task, a[0], total, at)?;
     let mut done = 0;
     for (base, len) in iov {
@@ -96,13 +127,23 @@ fn readv_at(k: &mut Kernel, task: &mut Task, a: [u32; 6], at: Option<u64>) -> Sy
     ok(done)
 }
 
-/// Gathers all vectors and writes once (so a pipe write stays atomic).
+/// Gathers the vectors and writes once (so a pipe write stays atomic). A
+/// bad vector ends the gathering: what came before it is written, and
+/// only an empty result is `EFAULT`, as on Linux.
 fn writev_at(k: &mut Kernel, task: &mut Task, a: [u32; 6], at: Option<u64>) -> SysResult {
     let iov = read_iovecs(task, a[1], a[2])?;
     let mut data = Vec::new();
     for (base, len) in iov {
         let len = (len as usize).min(MAX_IO - data.len());
-        data.extend(uaccess::read_bytes(&mut mem(task).space, base, len)?);
+        let part = uaccess::read_prefix(&mut mem(task).space, base, len);
+        let short = part.len() < len;
+        data.extend(part);
+        if short {
+            if data.is_empty() {
+                return Err(Errno::EFAULT.into());
+            }
+            break;
+        }
     }
     ok(write_from(k, task, a[0], &data, at)?)
 }
