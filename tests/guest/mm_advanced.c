@@ -1,11 +1,13 @@
 /* Memory mapping details: munmap in the middle of a mapping splits it, mprotect on
- * part of a range, madvise(MADV_DONTNEED) zero-fills, mremap grow/move,
+ * part of a range, madvise(MADV_DONTNEED) zero-fills anonymous pages and re-reads
+ * private file pages, mremap grow/move,
  * MAP_FIXED_NOREPLACE. (Shared writable file mappings come with the page cache.) */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <string.h>
 #include <signal.h>
 #include <setjmp.h>
+#include <fcntl.h>
 #include <unistd.h>
 #include <sys/mman.h>
 
@@ -70,6 +72,15 @@ int main(void)
     char *hint = mmap(r2, pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
     printf("MAP_FIXED_NOREPLACE over existing fails %d\n", hint == MAP_FAILED);
 
+    int fd = open("private.bin", O_CREAT | O_TRUNC | O_RDWR, 0644);
+    write(fd, "file bytes", 10);
+    char *f = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    close(fd);
+    unlink("private.bin");
+    strcpy(f, "changed!!!");
+    f[100] = 1; /* past the end of the file, in its last page */
+    madvise(f, pg, MADV_DONTNEED);
+    printf("private file page after DONTNEED '%.10s', past EOF %d\n", f, f[100]);
     printf("PROT_NONE mmap readable %d\n",
            readable(mmap(NULL, pg, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)));
     return 0;

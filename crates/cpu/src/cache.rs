@@ -34,20 +34,13 @@ pub(crate) struct Block {
     /// Where execution continues after the last instruction if it does not
     /// branch; `eip` holds this while the block runs (see `exec.rs`).
     pub fallthrough: u32,
+    /// The ops to execute. A final `jcc` fused into the compare before it
+    /// (see `fast.rs`) has no op of its own.
     pub ops: Box<[Op]>,
-    /// The last op is a `jcc` fused into the one before it (see `fast.rs`):
-    /// it is counted but not executed.
-    pub fused: bool,
+    /// Instructions in the block (the fused `jcc` included).
+    pub count: usize,
     /// First page number and last page number the block's bytes occupy.
     pub pages: (u32, u32),
-}
-
-impl Block {
-    /// The ops to execute: all but a fused final `jcc`.
-    #[inline(always)]
-    pub(crate) fn body(&self) -> &[Op] {
-        &self.ops[..self.ops.len() - usize::from(self.fused)]
-    }
 }
 
 /// Multiplicative hash for `eip` keys: guest code addresses are dense and
@@ -200,8 +193,11 @@ fn decode(mem: &mut AddressSpace, eip: u32) -> Result<Block, Fault> {
     let last = insns.last().map_or(eip, |i| i.next_ip32().wrapping_sub(1));
     let fallthrough = last.wrapping_add(1);
     let mut ops: Vec<Op> = insns.into_iter().enumerate().map(|(i, insn)| Op::new(insn, i as u8)).collect();
-    let fused = fast::fuse_branch(&mut ops);
-    Ok(Block { eip, fallthrough, ops: ops.into_boxed_slice(), fused, pages: (eip >> 12, last >> 12) })
+    let count = ops.len();
+    if fast::fuse_branch(&mut ops) {
+        ops.pop();
+    }
+    Ok(Block { eip, fallthrough, ops: ops.into_boxed_slice(), count, pages: (eip >> 12, last >> 12) })
 }
 
 #[cfg(test)]

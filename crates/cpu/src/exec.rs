@@ -22,15 +22,29 @@
 //! x87 unit, then reported as #UD.
 
 use iced_x86::{Instruction, Mnemonic as M, OpKind};
-use tabvm_mem::AddressSpace;
+use tabvm_mem::{AddressSpace, Fault};
 
 use crate::cache::{Block, BlockCache};
 use crate::exit::Exit;
 use crate::fast::Op;
 use crate::state::Cpu;
 
-/// What a handler returns: `Ok` to go on with the next instruction.
+/// What a dispatcher handler (`interp/`, x87) returns: `Ok` to go on with
+/// the next instruction.
 pub(crate) type Step = Result<(), Exit>;
+
+/// What an [`Op`] handler returns. The exit is boxed so that `Ok` is a
+/// null word the run loop tests with one instruction and handlers return
+/// with one; exits are rare next to instructions, so their allocation is
+/// of no account.
+pub(crate) type Flow = Result<(), Box<Exit>>;
+
+impl From<Fault> for Box<Exit> {
+    #[cold]
+    fn from(f: Fault) -> Self {
+        Box::new(Exit::PageFault(f))
+    }
+}
 
 /// Not an exit but a handler's note to the run loop: the instruction
 /// completed and wrote to a page holding decoded code, so the block stops
@@ -41,47 +55,62 @@ pub(crate) const CODE_WRITTEN: Exit = Exit::Budget;
 /// [`CODE_WRITTEN`] if the last store hit a code page: what every handler
 /// that stores calls afterwards.
 #[inline(always)]
-pub(crate) fn check_code_written(mem: &AddressSpace) -> Step {
+pub(crate) fn check_code_written(mem: &AddressSpace) -> Flow {
     if mem.has_dirty_code() {
-        return Err(CODE_WRITTEN);
+        return Err(Box::new(CODE_WRITTEN));
     }
     Ok(())
+}
+
+/// Drops the blocks decoded from code pages written since the last call.
+#[inline(always)]
+fn drop_stale_blocks(mem: &mut AddressSpace, cache: &mut BlockCache) {
+    if mem.has_dirty_code() {
+        cache.invalidate(&mem.take_dirty_code());
+    }
 }
 
 impl Cpu {
     /// Runs guest code until an exit; at most `budget` instructions.
     pub fn run(&mut self, mem: &mut AddressSpace, cache: &mut BlockCache, budget: u64) -> Exit {
         let mut left = budget;
-        loop {
-            // Code pages may have been written, unmapped or re-protected
-            // since the last block (by it, or by the kernel between runs).
-            if mem.has_dirty_code() {
-                cache.invalidate(&mem.take_dirty_code());
-            }
+        // Code pages may have been written, unmapped or re-protected by the
+        // kernel since the last run.
+        drop_stale_blocks(mem, cache);
+        'blocks: loop {
             let block = match cache.get(mem, self.eip) {
                 Ok(b) => b,
                 Err(fault) => return Exit::PageFault(fault),
             };
-            // The budget is checked per block: a block that fits runs without
-            // further checks (its fused `jcc` may take it one past the budget).
-            if block.body().len() as u64 > left {
-                return self.run_partial(mem, block, left as usize);
-            }
-            self.eip = block.fallthrough;
-            let mut done = block.ops.len();
-            for op in block.body() {
-                if let Err(e) = (op.exec)(self, mem, op) {
-                    let (n, exit) = self.stopped(block, op, e);
-                    if let Some(exit) = exit {
-                        self.retired += n as u64;
-                        return exit;
+            // A block that branches back to itself (a tight loop) runs again
+            // without a lookup.
+            loop {
+                // The budget is checked per block: a block that fits runs
+                // without further checks (its fused `jcc` may take it one
+                // past the budget).
+                if block.ops.len() as u64 > left {
+                    return self.run_partial(mem, block, left as usize);
+                }
+                self.eip = block.fallthrough;
+                for op in block.ops.iter() {
+                    if let Err(e) = (op.exec)(self, mem, op) {
+                        let (done, exit) = self.stopped(block, op, *e);
+                        self.retired += done as u64;
+                        if let Some(exit) = exit {
+                            return exit;
+                        }
+                        // The op wrote to a code page (`CODE_WRITTEN`).
+                        left = left.saturating_sub(done as u64);
+                        drop_stale_blocks(mem, cache);
+                        continue 'blocks;
                     }
-                    done = n;
-                    break;
+                }
+                self.retired += block.count as u64;
+                left = left.saturating_sub(block.count as u64);
+                if self.eip != block.eip {
+                    continue 'blocks;
                 }
             }
-            self.retired += done as u64;
-            left = left.saturating_sub(done as u64);
         }
     }
 
@@ -90,10 +119,10 @@ impl Cpu {
     #[cold]
     fn run_partial(&mut self, mem: &mut AddressSpace, block: &Block, n: usize) -> Exit {
         self.eip = block.fallthrough;
-        let ops = &block.body()[..n];
+        let ops = &block.ops[..n];
         for op in ops {
             if let Err(e) = (op.exec)(self, mem, op) {
-                let (done, exit) = self.stopped(block, op, e);
+                let (done, exit) = self.stopped(block, op, *e);
                 self.retired += done as u64;
                 // After a code write the budget may as well end here.
                 return exit.unwrap_or(Exit::Budget);
@@ -114,8 +143,8 @@ impl Cpu {
         match e {
             CODE_WRITTEN => {
                 // `op` completed; go on after it with freshly decoded code.
-                if at + 1 == block.body().len() {
-                    return (block.ops.len(), None);
+                if at + 1 == block.ops.len() {
+                    return (block.count, None);
                 }
                 self.eip = op.insn.next_ip32();
                 (at + 1, None)

@@ -15,16 +15,16 @@
 //! the most common loop ending. The flags are still recorded for later use.
 
 use iced_x86::{ConditionCode, FlowControl, Instruction, Mnemonic as M, OpKind, Register};
-use tabvm_mem::AddressSpace;
+use tabvm_mem::{AddressSpace, Fault};
 
-use crate::exec::{check_code_written, Step};
+use crate::exec::{check_code_written, Flow};
 use crate::flags::FlagOp;
 use crate::operand::{gpr, is_addr16, seg_index, Size};
 use crate::state::Cpu;
 
 /// Executes one pre-decoded instruction. `eip` holds the block's
 /// fall-through address; only branches (the last op of a block) change it.
-pub(crate) type Handler = fn(&mut Cpu, &mut AddressSpace, &Op) -> Step;
+pub(crate) type Handler = fn(&mut Cpu, &mut AddressSpace, &Op) -> Flow;
 
 /// "No register" in `Op::r0`/`Op::r1`.
 const NONE: u8 = 8;
@@ -50,8 +50,12 @@ pub(crate) struct Op {
     pub disp: u32,
     /// Immediate operand, or the branch target.
     pub imm: u32,
-    /// Branch condition (of this `jcc`, or of the one fused into this op).
+    /// Branch condition of this `jcc`.
     pub cc: ConditionCode,
+    /// The condition of the `jcc` fused into this compare, as a truth
+    /// table: bit `zf | cf << 1 | lt << 2` (`lt`: SF ≠ OF) is set if the
+    /// branch is taken then (see [`cond_table`]).
+    pub cc_table: u8,
     /// Target of the `jcc` fused into this compare.
     pub target: u32,
     /// Position in the block (for counting retired instructions at exits).
@@ -93,6 +97,7 @@ impl Op {
             disp: insn.memory_displacement32(),
             imm,
             cc: insn.condition_code(),
+            cc_table: 0,
             target: 0,
             idx,
             insn,
@@ -103,12 +108,16 @@ impl Op {
         op
     }
 
-    /// The linear address of the memory operand.
+    /// The linear address of the memory operand of kind `K` (`MEMB`: it
+    /// has no index register).
     #[inline(always)]
-    fn ea(&self, cpu: &Cpu) -> u32 {
+    fn ea<const K: u8>(&self, cpu: &Cpu) -> u32 {
         let base = reg(cpu, self.base) & self.base_mask;
-        let index = (reg(cpu, self.index) & self.index_mask) << (self.scale & 3);
-        self.disp.wrapping_add(cpu.seg_base[usize::from(self.seg)]).wrapping_add(base).wrapping_add(index)
+        let a = self.disp.wrapping_add(cpu.seg_base[usize::from(self.seg)]).wrapping_add(base);
+        if K == MEMB {
+            return a;
+        }
+        a.wrapping_add((reg(cpu, self.index) & self.index_mask) << (self.scale & 3))
     }
 }
 
@@ -138,6 +147,14 @@ fn is_imm(k: OpKind) -> bool {
 /// Operand kinds as const-generic parameters.
 const R: u8 = 0;
 const MEM: u8 = 1;
+/// A memory operand without an index register (the common `[reg+disp]`):
+/// its address takes a few instructions fewer.
+const MEMB: u8 = 3;
+
+#[inline(always)]
+const fn is_mem(k: u8) -> bool {
+    k == MEM || k == MEMB
+}
 const IMM: u8 = 2;
 
 /// ALU operations as const-generic parameters.
@@ -151,20 +168,42 @@ const XOR: u8 = 6;
 const CMP: u8 = 7;
 const TEST: u8 = 8;
 
-/// Fuses a block's final `cmp`/`test` + `jcc` pair into the compare (the
-/// `jcc` op stays, unexecuted, for its address and count). True if fused.
+/// The truth table of a condition over ZF, CF and SF ≠ OF, for the
+/// conditions that depend on nothing else (all but `o`, `s`, `p` and their
+/// negations, which are not fused).
+fn cond_table(cc: ConditionCode) -> Option<u8> {
+    use ConditionCode as C;
+    let taken: fn(bool, bool, bool) -> bool = match cc {
+        C::e => |z, _, _| z,
+        C::ne => |z, _, _| !z,
+        C::b => |_, c, _| c,
+        C::ae => |_, c, _| !c,
+        C::be => |z, c, _| z || c,
+        C::a => |z, c, _| !z && !c,
+        C::l => |_, _, l| l,
+        C::ge => |_, _, l| !l,
+        C::le => |z, _, l| z || l,
+        C::g => |z, _, l| !z && !l,
+        _ => return None,
+    };
+    Some((0..8u8).filter(|&i| taken(i & 1 != 0, i & 2 != 0, i & 4 != 0)).fold(0, |t, i| t | 1 << i))
+}
+
+/// Fuses a block's final `cmp`/`test` + `jcc` pair into the compare; the
+/// caller then drops the `jcc` op. True if fused.
 pub(crate) fn fuse_branch(ops: &mut [Op]) -> bool {
     let [.., prev, last] = ops else { return false };
     let is_jcc = last.insn.condition_code() != ConditionCode::None
         && last.insn.op0_kind() == OpKind::NearBranch32
         && !matches!(last.insn.mnemonic(), M::Loop | M::Loope | M::Loopne | M::Jecxz | M::Jcxz);
+    let Some(table) = cond_table(last.cc) else { return false };
     if !is_jcc || !matches!(prev.insn.mnemonic(), M::Cmp | M::Test) {
         return false;
     }
     match select(prev, true) {
         Some(h) => {
             prev.exec = h;
-            prev.cc = last.cc;
+            prev.cc_table = table;
             prev.target = last.imm;
             true
         }
@@ -204,6 +243,8 @@ fn select(op: &Op, fused: bool) -> Option<Handler> {
         .map(|w| (w, kind_at(0, w), kind_at(1, w)))
         .find(|&(_, a, b)| a.is_some() && (b.is_some() || insn.op_count() == 1))
         .unwrap_or((0, None, None));
+    // `mov` and the ALU forms are specialised for `[reg+disp]` addresses.
+    let no_index = insn.memory_index() == Register::None;
     macro_rules! widths {
         ($f:ident, $($p:expr),*) => {
             match w {
@@ -217,9 +258,12 @@ fn select(op: &Op, fused: bool) -> Option<Handler> {
         ($f:ident, $($p:expr),*) => {
             match (k0, k1) {
                 (Some(R), Some(R)) => widths!($f, $($p,)* R, R),
+                (Some(R), Some(MEM)) if no_index => widths!($f, $($p,)* R, MEMB),
                 (Some(R), Some(MEM)) => widths!($f, $($p,)* R, MEM),
+                (Some(MEM), Some(R)) if no_index => widths!($f, $($p,)* MEMB, R),
                 (Some(MEM), Some(R)) => widths!($f, $($p,)* MEM, R),
                 (Some(R), Some(IMM)) => widths!($f, $($p,)* R, IMM),
+                (Some(MEM), Some(IMM)) if no_index => widths!($f, $($p,)* MEMB, IMM),
                 (Some(MEM), Some(IMM)) => widths!($f, $($p,)* MEM, IMM),
                 _ => return None,
             }
@@ -310,7 +354,7 @@ fn select(op: &Op, fused: bool) -> Option<Handler> {
 /// Everything without a specialised handler. `eip` is set past the
 /// instruction for it, and put back to the block's fall-through address
 /// afterwards unless the instruction is the block's branch.
-pub(crate) fn generic(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Step {
+pub(crate) fn generic(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Flow {
     let fallthrough = cpu.eip;
     cpu.eip = op.insn.next_ip32();
     cpu.step(mem, &op.insn)?;
@@ -350,7 +394,7 @@ fn set<const W: u32>(cpu: &mut Cpu, reg: u8, shift: u8, v: u32) {
 }
 
 #[inline(always)]
-fn load<const W: u32>(mem: &mut AddressSpace, addr: u32) -> Result<u32, crate::Exit> {
+fn load<const W: u32>(mem: &mut AddressSpace, addr: u32) -> Result<u32, Fault> {
     Ok(match W {
         32 => mem.read_u32(addr)?,
         16 => u32::from(mem.read_u16(addr)?),
@@ -359,7 +403,7 @@ fn load<const W: u32>(mem: &mut AddressSpace, addr: u32) -> Result<u32, crate::E
 }
 
 #[inline(always)]
-fn store<const W: u32>(mem: &mut AddressSpace, addr: u32, v: u32) -> Step {
+fn store<const W: u32>(mem: &mut AddressSpace, addr: u32, v: u32) -> Result<(), Fault> {
     match W {
         32 => mem.write_u32(addr, v)?,
         16 => mem.write_u16(addr, v as u16)?,
@@ -371,35 +415,35 @@ fn store<const W: u32>(mem: &mut AddressSpace, addr: u32, v: u32) -> Step {
 /// What a handler with destination kind `D` returns once done: a store
 /// may have hit a page holding decoded code.
 #[inline(always)]
-fn stored<const D: u8>(mem: &AddressSpace) -> Step {
+fn stored<const D: u8>(mem: &AddressSpace) -> Flow {
     match D {
-        MEM => check_code_written(mem),
+        MEM | MEMB => check_code_written(mem),
         _ => Ok(()),
     }
 }
 
 /// Reads the source operand (operand 1, or 0 for one-operand forms).
 #[inline(always)]
-fn read<const K: u8, const W: u32>(cpu: &Cpu, mem: &mut AddressSpace, op: &Op, reg: u8, shift: u8) -> Result<u32, crate::Exit> {
+fn read<const K: u8, const W: u32>(cpu: &Cpu, mem: &mut AddressSpace, op: &Op, reg: u8, shift: u8) -> Result<u32, Fault> {
     match K {
         R => Ok(get::<W>(cpu, reg, shift)),
-        MEM => load::<W>(mem, op.ea(cpu)),
+        MEM | MEMB => load::<W>(mem, op.ea::<K>(cpu)),
         _ => Ok(op.imm & size_of::<W>().mask()),
     }
 }
 
-fn mov<const D: u8, const S: u8, const W: u32>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Step {
+fn mov<const D: u8, const S: u8, const W: u32>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Flow {
     let v = read::<S, W>(cpu, mem, op, op.r1, op.sh1)?;
     match D {
         R => set::<W>(cpu, op.r0, op.sh0, v),
-        _ => store::<W>(mem, op.ea(cpu), v)?,
+        _ => store::<W>(mem, op.ea::<D>(cpu), v)?,
     }
     stored::<D>(mem)
 }
 
-fn alu<const OP: u8, const D: u8, const S: u8, const W: u32>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Step {
+fn alu<const OP: u8, const D: u8, const S: u8, const W: u32>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Flow {
     let b = read::<S, W>(cpu, mem, op, op.r1, op.sh1)?;
-    let addr = if D == MEM { op.ea(cpu) } else { 0 };
+    let addr = if is_mem(D) { op.ea::<D>(cpu) } else { 0 };
     let a = match D {
         R => get::<W>(cpu, op.r0, op.sh0),
         _ => load::<W>(mem, addr)?,
@@ -427,17 +471,32 @@ fn alu<const OP: u8, const D: u8, const S: u8, const W: u32>(cpu: &mut Cpu, mem:
     stored::<D>(mem)
 }
 
-/// `cmp`/`test` fused with the `jcc` that follows it.
-fn alu_jcc<const OP: u8, const D: u8, const S: u8, const W: u32>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Step {
-    alu::<OP, D, S, W>(cpu, mem, op)?;
-    if cpu.cond(op.cc) {
+/// `cmp`/`test` fused with the `jcc` that follows it: the branch is decided
+/// from the operands by the condition's truth table, without a dispatch on
+/// the condition. The flags are recorded as usual.
+fn alu_jcc<const OP: u8, const D: u8, const S: u8, const W: u32>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Flow {
+    // Operands are `W` bits wide (`get`, `load` and `read` mask them).
+    let b = read::<S, W>(cpu, mem, op, op.r1, op.sh1)?;
+    let a = match D {
+        R => get::<W>(cpu, op.r0, op.sh0),
+        _ => load::<W>(mem, op.ea::<D>(cpu))?,
+    };
+    let size = size_of::<W>();
+    let sign = size.sign();
+    let (flag_op, res, zf, cf, lt) = match OP {
+        // Flipping the sign bit maps signed order onto unsigned order.
+        CMP => (FlagOp::Sub, a.wrapping_sub(b), a == b, a < b, (a ^ sign) < (b ^ sign)),
+        _ => (FlagOp::Logic, a & b, a & b == 0, false, a & b & sign != 0),
+    };
+    cpu.set_lazy(flag_op, size, a, b, res);
+    if op.cc_table >> (zf as u32 | (cf as u32) << 1 | (lt as u32) << 2) & 1 != 0 {
         cpu.eip = op.target;
     }
     Ok(())
 }
 
-fn inc_dec<const INC: bool, const D: u8, const W: u32>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Step {
-    let addr = if D == MEM { op.ea(cpu) } else { 0 };
+fn inc_dec<const INC: bool, const D: u8, const W: u32>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Flow {
+    let addr = if is_mem(D) { op.ea::<D>(cpu) } else { 0 };
     let a = match D {
         R => get::<W>(cpu, op.r0, op.sh0),
         _ => load::<W>(mem, addr)?,
@@ -452,19 +511,19 @@ fn inc_dec<const INC: bool, const D: u8, const W: u32>(cpu: &mut Cpu, mem: &mut 
     stored::<D>(mem)
 }
 
-fn lea(cpu: &mut Cpu, _: &mut AddressSpace, op: &Op) -> Step {
+fn lea(cpu: &mut Cpu, _: &mut AddressSpace, op: &Op) -> Flow {
     // `lea` yields the offset: no segment base.
-    *reg_mut(cpu, op.r0) = op.ea(cpu).wrapping_sub(cpu.seg_base[usize::from(op.seg)]);
+    *reg_mut(cpu, op.r0) = op.ea::<MEM>(cpu).wrapping_sub(cpu.seg_base[usize::from(op.seg)]);
     Ok(())
 }
 
-fn push<const S: u8>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Step {
+fn push<const S: u8>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Flow {
     let v = read::<S, 32>(cpu, mem, op, op.r0, 0)?;
     cpu.push(mem, Size::D, v)?;
     check_code_written(mem)
 }
 
-fn pop_reg(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Step {
+fn pop_reg(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Flow {
     let v = cpu.peek(mem, Size::D)?;
     cpu.regs[4] = cpu.regs[4].wrapping_add(4);
     *reg_mut(cpu, op.r0) = v;
@@ -472,7 +531,7 @@ fn pop_reg(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Step {
 }
 
 /// `imul r32, r/m32` and, with `IMM3`, `imul r32, r/m32, imm`.
-fn imul<const S: u8, const IMM3: bool>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Step {
+fn imul<const S: u8, const IMM3: bool>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Flow {
     let b = read::<S, 32>(cpu, mem, op, op.r1, 0)?;
     let a = if IMM3 { op.imm } else { reg(cpu, op.r0) };
     let p = i64::from(a as i32) * i64::from(b as i32);
@@ -483,7 +542,7 @@ fn imul<const S: u8, const IMM3: bool>(cpu: &mut Cpu, mem: &mut AddressSpace, op
 }
 
 /// `shl`/`shr`/`sar r32, imm8` (KIND 0, 1, 2).
-fn shift_imm<const KIND: u8>(cpu: &mut Cpu, _: &mut AddressSpace, op: &Op) -> Step {
+fn shift_imm<const KIND: u8>(cpu: &mut Cpu, _: &mut AddressSpace, op: &Op) -> Flow {
     let count = op.imm & 31;
     if count == 0 {
         return Ok(());
@@ -504,33 +563,75 @@ fn shift_imm<const KIND: u8>(cpu: &mut Cpu, _: &mut AddressSpace, op: &Op) -> St
 }
 
 /// `movzx`/`movsx r32, r/m8` and `r32, r/m16`.
-fn extend<const S: u8, const W: u32, const SIGNED: bool>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Step {
+fn extend<const S: u8, const W: u32, const SIGNED: bool>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Flow {
     let v = read::<S, W>(cpu, mem, op, op.r1, op.sh1)?;
     *reg_mut(cpu, op.r0) = if SIGNED { size_of::<W>().sext(v) } else { v };
     Ok(())
 }
 
 /// Branches end their block, so `eip` already holds the fall-through.
-fn jcc(cpu: &mut Cpu, _: &mut AddressSpace, op: &Op) -> Step {
+fn jcc(cpu: &mut Cpu, _: &mut AddressSpace, op: &Op) -> Flow {
     if cpu.cond(op.cc) {
         cpu.eip = op.imm;
     }
     Ok(())
 }
 
-fn jmp(cpu: &mut Cpu, _: &mut AddressSpace, op: &Op) -> Step {
+fn jmp(cpu: &mut Cpu, _: &mut AddressSpace, op: &Op) -> Flow {
     cpu.eip = op.imm;
     Ok(())
 }
 
-fn call(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Step {
+fn call(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Flow {
     cpu.push(mem, Size::D, op.insn.next_ip32())?;
     cpu.eip = op.imm;
     check_code_written(mem)
 }
 
-fn ret(cpu: &mut Cpu, mem: &mut AddressSpace, _: &Op) -> Step {
+fn ret(cpu: &mut Cpu, mem: &mut AddressSpace, _: &Op) -> Flow {
     cpu.eip = cpu.peek(mem, Size::D)?;
     cpu.regs[4] = cpu.regs[4].wrapping_add(4);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use iced_x86::{Decoder, DecoderOptions};
+
+    /// Every fused compare-and-branch decides as the lazy flags would.
+    #[test]
+    fn fused_branches_agree_with_flags() {
+        let values = [0u32, 1, 2, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, 0x7fff_ffff, 0x8000_0000, u32::MAX];
+        // cmp eax, ebx; cmp al, bl; cmp ax, bx; test eax, ebx; test bl, al
+        let compares: [&[u8]; 5] = [&[0x39, 0xd8], &[0x38, 0xd8], &[0x66, 0x39, 0xd8], &[0x85, 0xd8], &[0x84, 0xc3]];
+        let mut mem = AddressSpace::new();
+        let mut fused = 0;
+        for compare in compares {
+            for cc in 0..16u8 {
+                let mut code = compare.to_vec();
+                code.extend([0x70 + cc, 0x10]); // jcc +0x10
+                let mut decoder = Decoder::with_ip(32, &code, 0x1000, DecoderOptions::NONE);
+                let mut ops: Vec<Op> = (0..2).map(|i| Op::new(decoder.decode(), i)).collect();
+                if !fuse_branch(&mut ops) {
+                    continue;
+                }
+                fused += 1;
+                let fallthrough = ops[1].insn.next_ip32();
+                for &a in &values {
+                    for &b in &values {
+                        let mut cpu = Cpu::new();
+                        cpu.regs[0] = a;
+                        cpu.regs[3] = b;
+                        cpu.eip = fallthrough;
+                        (ops[0].exec)(&mut cpu, &mut mem, &ops[0]).unwrap();
+                        let taken = cpu.eip != fallthrough;
+                        assert_eq!(taken, cpu.cond(ops[1].cc), "{:?} {:#x} {:#x}", ops[1].insn, a, b);
+                    }
+                }
+            }
+        }
+        // Ten conditions fuse with each compare.
+        assert_eq!(fused, 50);
+    }
 }

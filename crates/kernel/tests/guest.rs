@@ -659,11 +659,14 @@ fn proc_describes_the_caller_like_linux() {
             snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", p[0]);
             printf("pipe link: %d\n", strncmp(link_of(fdpath), "pipe:[", 6) == 0);
             DIR *d = opendir("/proc/self/fd");
-            int seen = 0;
+            /* Only the descriptors this program opened: a native run may inherit more. */
+            int seen = 0, mine[] = {0, 1, 2, fd, p[0], p[1], dirfd(d)};
             struct dirent *e;
-            while ((e = readdir(d))) seen += e->d_name[0] != '.';
+            while ((e = readdir(d)))
+                for (int i = 0; i < 7; i++)
+                    seen += e->d_name[0] != '.' && atoi(e->d_name) == mine[i];
             closedir(d);
-            printf("fd entries: %d\n", seen);
+            printf("own fd entries: %d\n", seen);
             slurp("/proc/self/stat");
             int spid = 0, sppid = 0;
             char st = 0;

@@ -13,7 +13,10 @@ use super::{DomainTable, SysResult};
 use crate::abi::errno::Errno;
 use crate::abi::mman::*;
 use crate::loader::STACK_TOP;
+use crate::task::filemap::FileMap;
 use crate::task::shared::SharedAnon;
+use crate::task::Mm;
+use crate::vfs::read_mapped;
 use crate::{uaccess, Kernel, Task};
 
 pub(crate) fn table() -> DomainTable {
@@ -52,11 +55,10 @@ fn accept(_: &mut Kernel, _: &mut Task, _: Args) -> SysResult {
     Ok(0)
 }
 
-/// Implements madvise(2). `MADV_DONTNEED` drops private pages, which then
-/// read as zero — also in private *file* mappings, where Linux re-reads the
-/// file: this kernel does not remember which file a mapping came from yet.
-/// `MAP_SHARED|MAP_ANONYMOUS` ranges keep their contents, as on Linux.
-/// Other advice is accepted and ignored.
+/// Implements madvise(2). `MADV_DONTNEED` drops private pages: anonymous
+/// ones read as zero again, file-backed ones as the file's bytes (read back
+/// now rather than at the next touch). `MAP_SHARED|MAP_ANONYMOUS` ranges
+/// keep their contents, as on Linux. Other advice is accepted and ignored.
 fn madvise(_: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
     let (start, len, advice) = (a[0], a[1], a[2]);
     if !start.is_multiple_of(PAGE_SIZE) {
@@ -72,13 +74,14 @@ fn madvise(_: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
         if pages.clone().any(|p| mm.space.region(p).is_none()) {
             return Err(Errno::ENOMEM);
         }
-        if !mm.shared.iter().any(|s| s.overlaps(start, end - start)) {
+        if mm.shared.iter().any(|s| s.overlaps(start, end - start)) {
+            for page in pages.filter(|&p| !mm.shared.iter().any(|s| s.overlaps(p, PAGE_SIZE))) {
+                mm.space.discard(page, PAGE_SIZE).map_err(map_err)?;
+            }
+        } else {
             mm.space.discard(start, end - start).map_err(map_err)?;
-            return Ok(0);
         }
-        for page in pages.filter(|&p| !mm.shared.iter().any(|s| s.overlaps(p, PAGE_SIZE))) {
-            mm.space.discard(page, PAGE_SIZE).map_err(map_err)?;
-        }
+        refill_from_files(mm, start, end)?;
         Ok(0)
     })
     .map_err(Into::into)
@@ -153,8 +156,29 @@ fn mmap(k: &mut Kernel, t: &mut Task, addr: u32, len: u32, prot: u32, flags: u32
     }
     if !anonymous {
         fill_from_file(k, t, fd, offset, start, len, first)?;
+        let file = t.files.borrow().get(fd)?;
+        t.mem_mm(|mm| mm.file_maps.push(FileMap { start, end: start + len, offset, file }));
     }
     Ok(start)
+}
+
+/// Reads the file-backed parts of `[start, end)` back from their files
+/// after `MADV_DONTNEED` (past the end of a file the pages stay zero).
+fn refill_from_files(mm: &mut Mm, start: u32, end: u32) -> Result<(), Errno> {
+    let parts: Vec<_> = mm.file_maps.iter().filter_map(|m| Some((m.overlap(start, end)?, m.file.clone()))).collect();
+    for ((s, e, offset), file) in parts {
+        let mut at = s;
+        while at < e {
+            let n = (e - at).min(FILL_CHUNK);
+            let bytes = read_mapped(&file.borrow(), offset + u64::from(at - s), n as usize)?;
+            mm.space.poke(at, &bytes).map_err(|_| Errno::ENOMEM)?;
+            if bytes.len() < n as usize {
+                break;
+            }
+            at += n;
+        }
+    }
+    Ok(())
 }
 
 /// Bytes of a file-backed mapping read at a time: a large mapping of a

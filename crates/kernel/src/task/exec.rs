@@ -173,7 +173,8 @@ impl Kernel {
         if t.vfork_parent.take().is_some() {
             self.gen += 1;
         }
-        // Absolute and with symlinks followed, as `/proc/<pid>/exe` shows it.
+        // Absolute and with symlinks followed, as `/proc/<pid>/exe` shows
+        // it; resolved now, since the path may itself be `/proc/self/exe`.
         let cwd = self.vfs.cwd(&t.fs.borrow());
         t.exe = self.vfs.canonical(cwd, &loaded.path).unwrap_or(loaded.path);
         t.cmdline = loaded.cmdline;

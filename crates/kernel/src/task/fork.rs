@@ -64,8 +64,8 @@ impl Kernel {
             Rc::clone(&parent.mm)
         } else {
             let parent_mm = parent.mm.borrow();
-            let (space, shared) = (parent_mm.space.fork(), parent_mm.shared.clone());
-            Rc::new(RefCell::new(Mm { space, code: BlockCache::new(), shared }))
+            let (space, shared, file_maps) = (parent_mm.space.fork(), parent_mm.shared.clone(), parent_mm.file_maps.clone());
+            Rc::new(RefCell::new(Mm { space, code: BlockCache::new(), shared, file_maps }))
         };
         let files = if f & CLONE_FILES != 0 {
             Rc::clone(&parent.files)

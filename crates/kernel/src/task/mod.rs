@@ -14,6 +14,7 @@
 
 pub(crate) mod exec;
 mod exit;
+pub(crate) mod filemap;
 pub(crate) mod fork;
 pub(crate) mod shared;
 pub(crate) mod wait;
@@ -41,13 +42,16 @@ pub struct Mm {
     pub code: BlockCache,
     /// `MAP_SHARED|MAP_ANONYMOUS` ranges (see `shared.rs`).
     pub(crate) shared: Vec<shared::SharedAnon>,
+    /// The files of file-backed mappings (see `filemap.rs`).
+    pub(crate) file_maps: Vec<filemap::FileMap>,
 }
 
 impl Mm {
-    /// Forgets shared ranges overlapping `[start, start+len)` (unmapped or
-    /// replaced).
+    /// Forgets shared ranges overlapping `[start, start+len)` and the file
+    /// behind that range (unmapped, replaced or moved).
     pub(crate) fn unshare(&mut self, start: u32, len: u32) {
         self.shared.retain(|r| !r.overlaps(start, len));
+        filemap::cut(&mut self.file_maps, start, start.saturating_add(len));
     }
 }
 

@@ -6,7 +6,8 @@
 //! provides the names.
 //!
 //! `/dev/stdin`, `/dev/stdout` and `/dev/stderr` are symlinks into
-//! `/proc/self/fd` on Linux; without a `/proc` they are device nodes here
+//! `/proc/self/fd` on Linux; this kernel's `/proc` links are plain paths,
+//! not Linux's "magic" links to the open file, so they are device nodes here
 //! (major [`FD_ALIAS_MAJOR`]) whose open yields the process's descriptor
 //! 0, 1 or 2 — the same description rather than a reopened file.
 
@@ -81,7 +82,7 @@ struct Node {
 
 /// The device nodes. The
 /// console also appears as `/dev/pts/0`, the number its `fstat` reports, so
-/// `ttyname` finds it by scanning `/dev/pts` (there is no `/proc` yet).
+/// `ttyname` finds it either way: `/proc/self/fd/N` says `/dev/pts/0` too.
 const NODES: [Node; 11] = [
     Node { name: b"null", dir: ROOT, rdev: (1, 3), perm: 0o666 },
     Node { name: b"zero", dir: ROOT, rdev: (1, 5), perm: 0o666 },

@@ -249,10 +249,19 @@ pub(crate) fn read_fd_at(_k: &mut Kernel, task: &Task, fd: u32, offset: u64, len
     if file.flags & O_PATH != 0 {
         return Err(Errno::EBADF);
     }
-    let node = file.regular().map_err(|_| Errno::ENODEV)?;
+    if file.regular().is_err() {
+        return Err(Errno::ENODEV);
+    }
     if !file.readable() {
         return Err(Errno::EACCES);
     }
+    read_mapped(&file, offset, len)
+}
+
+/// Reads up to `len` bytes at `offset` of the regular file behind a mapping
+/// (shorter at end of file), whatever its access mode now.
+pub(crate) fn read_mapped(file: &OpenFile, offset: u64, len: usize) -> Result<Vec<u8>, Errno> {
+    let node = file.regular()?;
     let mut buf = vec![0; len];
     let mut done = 0;
     while done < len {

@@ -40,7 +40,7 @@ pub use file::{FileKind, OpenFile};
 pub(crate) use file::Io;
 pub use memfs::MemFs;
 pub use mount::Vfs;
-pub(crate) use file::read_fd_at;
+pub(crate) use file::{read_fd_at, read_mapped};
 pub(crate) use pipe::{Pipe, PIPE_CAPACITY};
 
 use crate::abi::errno::Errno;

@@ -49,6 +49,8 @@ pub struct Vfs {
     /// The snapshot `/proc` shows, and the index of its mount.
     pub(crate) proc: ViewRef,
     pub(crate) proc_mnt: usize,
+    /// How deep `readlink` is in making `/proc` links absolute (see `path.rs`).
+    pub(crate) link_depth: std::cell::Cell<u32>,
 }
 
 impl Vfs {
@@ -65,6 +67,7 @@ impl Vfs {
             next_pipe_id: 1,
             proc: ViewRef::default(),
             proc_mnt: 0,
+            link_depth: std::cell::Cell::new(0),
         };
         let root_loc = Loc { mnt: 0, ino: root_ino };
         vfs.mount(root_loc, b"dev", Box::new(DevFs::default()));

@@ -17,10 +17,15 @@ use crate::abi::errno::Errno;
 use crate::abi::fcntl::*;
 use crate::sys::SysError;
 use crate::vfs::devices::Device;
+use crate::vfs::procfs::Link;
 use crate::vfs::Vfs;
 
 /// Symlinks followed in one walk (Linux's `MAXSYMLINKS`).
 pub const MAX_SYMLINKS: u32 = 40;
+/// `/proc` links being made absolute at once: one, so a link read while
+/// resolving another shows its path as given (each level would multiply
+/// the walks by `MAX_SYMLINKS`).
+const MAX_LINK_NESTING: u32 = 1;
 
 /// Splits a path into its non-empty components.
 fn components(path: &[u8]) -> impl DoubleEndedIterator<Item = &[u8]> {
@@ -186,7 +191,15 @@ impl Vfs {
         };
         let st = self.stat_loc(loc)?;
         let kind = st.file_type().ok_or(Errno::EIO)?;
-        let node = NodeRef { fs: self.fs(loc.mnt), loc, dev: self.mounts[loc.mnt].dev, origin: Some((start, path.to_vec())) };
+        // What `/proc/<pid>/fd/N` will show; a path through `/proc` (say
+        // `/proc/self/fd/0`) means something else to another reader, so it
+        // is made absolute now.
+        let origin = if super::procfs::may_reach(self, start, path) {
+            self.canonical(start, path).map(|p| (self.root_loc(), p))
+        } else {
+            Some((start, path.to_vec()))
+        };
+        let node = NodeRef { fs: self.fs(loc.mnt), loc, dev: self.mounts[loc.mnt].dev, origin };
         if flags & O_PATH != 0 {
             let flags = flags & (O_PATH | O_DIRECTORY | O_NOFOLLOW);
             if flags & O_DIRECTORY != 0 && kind != FileType::Directory {
@@ -328,7 +341,24 @@ impl Vfs {
         self.fs_at(dir).borrow_mut().link(source.ino, dir.ino, &name)
     }
 
+    /// A symlink's target. `/proc` links to files are made absolute here,
+    /// when read, rather than whenever `/proc`'s snapshot is taken.
     pub(crate) fn readlink(&self, loc: Loc) -> Result<Vec<u8>, Errno> {
+        if loc.mnt == self.proc_mnt {
+            return Ok(match super::procfs::link(&self.proc, loc.ino)? {
+                Link::Text(t) => t,
+                // A path that leads back into `/proc` (through a symlink
+                // elsewhere) may name the link itself: nesting is bounded,
+                // and the deepest link shows its path as given.
+                Link::Path(_, path) if self.link_depth.get() >= MAX_LINK_NESTING => path,
+                Link::Path(start, path) => {
+                    self.link_depth.set(self.link_depth.get() + 1);
+                    let absolute = self.canonical(start, &path);
+                    self.link_depth.set(self.link_depth.get() - 1);
+                    absolute.unwrap_or(path)
+                }
+            });
+        }
         self.fs(loc.mnt).borrow_mut().readlink(loc.ino)
     }
 
@@ -508,13 +538,21 @@ mod tests {
         {
             let mut view = vfs.proc.borrow_mut();
             view.self_pid = 3;
-            let info = crate::vfs::procfs::ProcInfo { exe: b"/etc/passwd".to_vec(), ..Default::default() };
+            let exe = Link::Text(b"/etc/passwd".to_vec());
+            let info = crate::vfs::procfs::ProcInfo { exe, cwd: Link::Path(root, b"home/u/".to_vec()), ..Default::default() };
             view.procs.insert(3, info);
         }
         let me = at(&vfs, &ctx, "/proc/self");
         assert_eq!(vfs.path_of(me).unwrap(), b"/proc/3");
         assert_eq!(at(&vfs, &ctx, "/proc/self/exe"), at(&vfs, &ctx, "/etc/passwd"));
         assert_eq!(vfs.path_of(at(&vfs, &ctx, "/proc/self/..")).unwrap(), b"/proc");
+        let cwd = vfs.resolve(root, b"/proc/3/cwd", false).unwrap();
+        assert_eq!(vfs.readlink(cwd).unwrap(), b"/home/u");
+        // A link that names itself ends instead of recursing.
+        vfs.proc.borrow_mut().procs.get_mut(&3).unwrap().fds.push((5, Link::Path(root, b"/proc/self/fd/5".to_vec())));
+        let fd = vfs.resolve(root, b"/proc/3/fd/5", false).unwrap();
+        assert_eq!(vfs.readlink(fd).unwrap(), b"/proc/self/fd/5");
+        assert_eq!(vfs.resolve(root, b"/proc/3/fd/5", true), Err(Errno::ELOOP));
         assert_eq!(vfs.resolve(root, b"/proc/4", true), Err(Errno::ENOENT));
         let c = |start: &str, p: &str| vfs.canonical(at(&vfs, &ctx, start), p.as_bytes());
         assert_eq!(c("/", "home/u/file").unwrap(), b"/etc/passwd");

@@ -8,7 +8,12 @@
 //! reads a [`ProcView`]: a snapshot of the processes that [`refresh`]
 //! rebuilds when a system call is about to walk a path into `/proc` (see
 //! `sys/fs.rs`, `base`) or exec one. Contents are generated from the
-//! snapshot on each read; sizes are 0, as on Linux.
+//! snapshot on each read; sizes are 0, as on Linux. The snapshot is cheap:
+//! `cwd` and `fd/N` links keep where their path started and the path
+//! ([`Link::Path`]), and the VFS makes them absolute only when one is read
+//! (`Vfs::readlink`), since that walks directories. `exe` is made absolute
+//! at exec (it may be `/proc/self/exe` itself), and so is a file opened by
+//! a path into `/proc`.
 //!
 //! Inodes: small constants for the fixed nodes, and `pid << 16 | entry` for
 //! a process's nodes (`FD_BASE + fd` for its descriptors).
@@ -49,14 +54,38 @@ pub(crate) struct ProcInfo {
     pub uid: u32,
     pub gid: u32,
     pub threads: u32,
-    pub exe: Vec<u8>,
+    pub exe: Link,
     /// argv, each string NUL-terminated.
     pub cmdline: Vec<u8>,
-    pub cwd: Vec<u8>,
+    pub cwd: Link,
     /// Descriptor and what its `fd/N` link says.
-    pub fds: Vec<(u32, Vec<u8>)>,
+    pub fds: Vec<(u32, Link)>,
     pub vm_bytes: u64,
     pub start_ns: u64,
+}
+
+/// What a `/proc` symlink says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Link {
+    /// Exactly this (`pipe:[3]`, `/dev/pts/0`).
+    Text(Vec<u8>),
+    /// The absolute form of this path walked from that directory.
+    Path(Loc, Vec<u8>),
+}
+
+impl Default for Link {
+    fn default() -> Self {
+        Link::Text(Vec::new())
+    }
+}
+
+impl Link {
+    /// The text, with a path left as it was given (the VFS resolves it).
+    fn raw(&self) -> &[u8] {
+        match self {
+            Link::Text(t) | Link::Path(_, t) => t,
+        }
+    }
 }
 
 const ROOT: Ino = 1;
@@ -232,7 +261,7 @@ impl ProcFs {
 
 /// The command name: the executable's base name, at most 15 bytes.
 fn comm(p: &ProcInfo) -> &[u8] {
-    let base = p.exe.rsplit(|&b| b == b'/').next().unwrap_or_default();
+    let base = p.exe.raw().rsplit(|&b| b == b'/').next().unwrap_or_default();
     &base[..base.len().min(15)]
 }
 
@@ -292,6 +321,29 @@ fn cpuinfo() -> String {
      stepping\t: 8\ncpu MHz\t\t: 1000.000\nphysical id\t: 0\nsiblings\t: 1\ncore id\t\t: 0\ncpu cores\t: 1\n\
      fpu\t\t: yes\nfpu_exception\t: yes\ncpuid level\t: 1\nwp\t\t: yes\nflags\t\t: fpu tsc cx8 cmov\nbogomips\t: 2000.00\n\n"
         .to_string()
+}
+
+impl ProcFs {
+    /// What the symlink `ino` says.
+    fn link_of(&self, ino: Ino) -> Result<Link, Errno> {
+        let node = self.node(ino)?;
+        let view = self.view.borrow();
+        let proc_of = |pid| view.procs.get(&pid).ok_or(Errno::ENOENT);
+        match node {
+            Node::SelfLink => Ok(Link::Text(view.self_pid.to_string().into_bytes())),
+            Node::Pid(pid, Entry::Exe) => Ok(proc_of(pid)?.exe.clone()),
+            Node::Pid(pid, Entry::Cwd) => Ok(proc_of(pid)?.cwd.clone()),
+            Node::Pid(pid, Entry::Fd(fd)) => {
+                proc_of(pid)?.fds.iter().find(|(n, _)| *n == fd).map(|(_, t)| t.clone()).ok_or(Errno::ENOENT)
+            }
+            _ => Err(Errno::EINVAL),
+        }
+    }
+}
+
+/// What `/proc` symlink `ino` says, for `Vfs::readlink`.
+pub(crate) fn link(view: &ViewRef, ino: Ino) -> Result<Link, Errno> {
+    ProcFs { view: view.clone(), boot: None }.link_of(ino)
 }
 
 impl FileSystem for ProcFs {
@@ -374,19 +426,10 @@ impl FileSystem for ProcFs {
         })
     }
 
+    /// The link's text, paths as given; `Vfs::readlink` uses [`link`] to
+    /// make them absolute.
     fn readlink(&mut self, ino: Ino) -> Result<Vec<u8>, Errno> {
-        let node = self.node(ino)?;
-        let view = self.view.borrow();
-        let proc_of = |pid| view.procs.get(&pid).ok_or(Errno::ENOENT);
-        match node {
-            Node::SelfLink => Ok(view.self_pid.to_string().into_bytes()),
-            Node::Pid(pid, Entry::Exe) => Ok(proc_of(pid)?.exe.clone()),
-            Node::Pid(pid, Entry::Cwd) => Ok(proc_of(pid)?.cwd.clone()),
-            Node::Pid(pid, Entry::Fd(fd)) => {
-                proc_of(pid)?.fds.iter().find(|(n, _)| *n == fd).map(|(_, t)| t.clone()).ok_or(Errno::ENOENT)
-            }
-            _ => Err(Errno::EINVAL),
-        }
+        self.link_of(ino).map(|l| l.raw().to_vec())
     }
 
     fn tick(&mut self, now: Timespec) {
@@ -410,28 +453,24 @@ fn fs_type(magic: u32) -> &'static str {
 }
 
 /// What `/proc/<pid>/fd/N` says about an open file.
-fn fd_target(vfs: &Vfs, file: &OpenFile) -> Vec<u8> {
-    if let Some(n) = &file.node {
-        if let Some((start, path)) = &n.origin {
-            if let Some(p) = vfs.canonical(*start, path) {
-                return p;
-            }
-        }
+fn fd_target(file: &OpenFile) -> Link {
+    if let Some((start, path)) = file.node.as_ref().and_then(|n| n.origin.as_ref()) {
+        return Link::Path(*start, path.clone());
     }
-    match &file.kind {
+    Link::Text(match &file.kind {
         FileKind::Pipe(p) => format!("pipe:[{}]", p.id).into_bytes(),
         FileKind::Stdin | FileKind::Output(_) => b"pipe:[1]".to_vec(),
         FileKind::Tty => b"/dev/pts/0".to_vec(),
         _ => b"anon_inode:[unknown]".to_vec(),
-    }
+    })
 }
 
 /// One process's entry, from its leader (or any of its threads).
 fn info(vfs: &Vfs, t: &Task, threads: u32, running: bool) -> ProcInfo {
     let files = t.files.borrow();
     // A description busy in the current call is left out rather than waited for.
-    let fds = files.fds().filter_map(|fd| Some((fd, fd_target(vfs, &*files.get(fd).ok()?.try_borrow().ok()?)))).collect();
-    let cwd = vfs.path_of(vfs.cwd(&t.fs.borrow())).unwrap_or_else(|_| b"/".to_vec());
+    let fds = files.fds().filter_map(|fd| Some((fd, fd_target(&*files.get(fd).ok()?.try_borrow().ok()?)))).collect();
+    let cwd = Link::Path(vfs.cwd(&t.fs.borrow()), b".".to_vec());
     let state = match t.state {
         _ if running => b'R',
         RunState::Runnable => b'R',
@@ -449,7 +488,7 @@ fn info(vfs: &Vfs, t: &Task, threads: u32, running: bool) -> ProcInfo {
         uid: t.uid,
         gid: t.gid,
         threads,
-        exe: t.exe.clone(),
+        exe: Link::Text(t.exe.clone()),
         cmdline: t.cmdline.clone(),
         cwd,
         fds,
@@ -519,10 +558,10 @@ mod tests {
             ppid: 1,
             state: b'R',
             threads: 1,
-            exe: b"/bin/busybox".to_vec(),
+            exe: Link::Text(b"/bin/busybox".to_vec()),
             cmdline: b"sh\0-c\0true\0".to_vec(),
-            cwd: b"/tmp".to_vec(),
-            fds: vec![(0, b"/dev/pts/0".to_vec()), (3, b"pipe:[4]".to_vec())],
+            cwd: Link::Text(b"/tmp".to_vec()),
+            fds: vec![(0, Link::Text(b"/dev/pts/0".to_vec())), (3, Link::Text(b"pipe:[4]".to_vec()))],
             ..ProcInfo::default()
         };
         view.procs.insert(7, p);
