@@ -12,7 +12,6 @@ import init, { Vm, State } from './pkg/tabvm_web.js';
 const SLICE_MS = 15;
 
 let vm = null;
-let rootTar = null;
 let size = { rows: 24, cols: 80 };
 let log = false;
 let scheduled = false;
@@ -52,10 +51,9 @@ function schedule() {
   }
 }
 
-// A VM per shell: the kernel reports the exit of its first process once
-// and ends there, so a new shell gets a new VM over the pristine root.
-function newVm() {
-  if (vm) vm.free();
+// One VM for the page's life: when the shell exits, the next one starts in
+// the same VM, so files the user made are still there.
+function newVm(rootTar) {
   vm = new Vm(rootTar, collect, log);
   vm.resize(size.rows, size.cols);
   vm.spawn_shell();
@@ -82,7 +80,7 @@ function step() {
       }
     } else {
       postMessage({ type: 'exit', status: slice.status });
-      newVm();
+      vm.spawn_shell();
       schedule();
     }
     slice.free();
@@ -98,8 +96,7 @@ async function start(rows, cols, logging) {
   try {
     const [, response] = await Promise.all([init(), fetch('root.tar')]);
     if (!response.ok) throw new Error(`root.tar: HTTP ${response.status}`);
-    rootTar = new Uint8Array(await response.arrayBuffer());
-    newVm();
+    newVm(new Uint8Array(await response.arrayBuffer()));
     for (const bytes of earlyInput) vm.input(bytes);
     earlyInput = [];
     schedule();

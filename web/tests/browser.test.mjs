@@ -136,13 +136,14 @@ test('a CPU-bound guest does not freeze the page', async () => {
   await page.waitForFunction(([p, n]) => window.tabvm.screenText().split(p).length - 1 > n, [PROMPT, before], WAIT);
 });
 
-test('exit starts a new shell', async () => {
+test('exit starts a new shell that keeps the files', async () => {
+  assert.equal(await run('echo kept > /root/note && cat /root/note'), 'kept');
   const before = count(await screen(), PROMPT);
   await page.keyboard.type('exit');
   await page.keyboard.press('Enter');
   await page.waitForFunction(() => window.tabvm.screenText().includes('starting a new one]'), null, WAIT);
   await waitForPrompts(before + 1);
-  assert.equal(await run('echo again'), 'again');
+  assert.equal(await run('cat /root/note'), 'kept');
   const shot = process.env.TABVM_SCREENSHOT ?? join(profile, 'tabvm.png');
   await page.screenshot({ path: shot });
   console.log(`screenshot: ${shot}`);

@@ -137,8 +137,10 @@ impl Kernel {
         }
     }
 
-    /// Starts a program. The first one becomes pid 1, owns the console's
-    /// foreground, and its exit is what [`Kernel::run`] reports.
+    /// Starts a program. The first one becomes the init process: it owns the
+    /// console's foreground, and its exit is what [`Kernel::run`] reports.
+    /// Once that exit has been reported, the next `spawn` starts a new init
+    /// on the same file systems (the web page's next shell keeps its files).
     pub fn spawn(&mut self, spawn: Spawn) -> Result<Pid, SpawnError> {
         let path = spawn.path.as_str();
         let mut fs = self.vfs.root_context();
@@ -162,6 +164,9 @@ impl Kernel {
         let pid = self.alloc_pid();
         let mut task = Task::new(pid, self.vfs.stdio(), fs, self.now.monotonic_ns);
         self.install(&mut task, loaded);
+        if self.init_status.take().is_some() {
+            self.init = None;
+        }
         if self.init.is_none() {
             self.init = Some(pid);
             self.vfs.set_console_foreground(pid, pid);

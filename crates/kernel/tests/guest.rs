@@ -698,3 +698,22 @@ fn proc_describes_the_caller_like_linux() {
         }"#;
     differential("proc_self", src, &[]);
 }
+
+#[test]
+fn a_new_init_after_exit_sees_the_same_files() {
+    let src = r#"
+        #include <stdio.h>
+        int main(int argc, char **argv) {
+            if (argc > 1) { FILE *f = fopen("/note", "w"); fputs(argv[1], f); fclose(f); return 3; }
+            char buf[32] = {0}; FILE *f = fopen("/note", "r");
+            if (!f) return 1;
+            fgets(buf, sizeof buf, f); printf("%s\n", buf); return 4;
+        }"#;
+    let Some(exe) = build("respawn", src) else { return };
+    let (mut k, out) = kernel(root_with(&[("respawn", std::fs::read(&exe).unwrap(), 0o755)]));
+    k.spawn(spawn_args("/respawn", &["/respawn", "kept"])).unwrap();
+    assert_eq!(run_to_exit(&mut k), 3);
+    k.spawn(spawn_args("/respawn", &["/respawn"])).unwrap();
+    assert_eq!(run_to_exit(&mut k), 4);
+    assert_eq!(String::from_utf8_lossy(&out.borrow().stdout), "kept\n");
+}

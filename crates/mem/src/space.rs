@@ -188,13 +188,30 @@ impl AddressSpace {
         Ok(())
     }
 
+    /// The fast path: a TLB hit. Everything else is out of line so the
+    /// callers (every interpreter memory access) stay small.
     #[inline(always)]
-    #[allow(unsafe_code, reason = "fills the TLB; see the SAFETY comment")]
     fn read_array<const N: usize>(&mut self, addr: u32) -> Result<[u8; N], Fault> {
-        let off = (addr & (PAGE_SIZE - 1)) as usize;
-        if let Some(bytes) = self.rtlb.read(addr) {
-            return Ok(bytes);
+        match self.rtlb.read(addr) {
+            Some(bytes) => Ok(bytes),
+            None => self.read_miss(addr),
         }
+    }
+
+    #[inline(always)]
+    fn write_array<const N: usize>(&mut self, addr: u32, bytes: [u8; N]) -> Result<(), Fault> {
+        if self.wtlb.write(addr, bytes) {
+            return Ok(());
+        }
+        self.write_miss(addr, bytes)
+    }
+
+    /// A TLB miss: walk the page table, refill the TLB, or take the slow path.
+    #[cold]
+    #[inline(never)]
+    #[allow(unsafe_code, reason = "fills the TLB; see the SAFETY comment")]
+    fn read_miss<const N: usize>(&mut self, addr: u32) -> Result<[u8; N], Fault> {
+        let off = (addr & (PAGE_SIZE - 1)) as usize;
         if off + N <= PAGE_SIZE as usize {
             if let Some(f) = self.present(addr, R) {
                 let mut out = [0; N];
@@ -211,19 +228,17 @@ impl AddressSpace {
         Ok(out)
     }
 
-    #[inline(always)]
+    #[cold]
+    #[inline(never)]
     #[allow(unsafe_code, reason = "fills the TLB; see the SAFETY comment")]
-    fn write_array<const N: usize>(&mut self, addr: u32, bytes: [u8; N]) -> Result<(), Fault> {
+    fn write_miss<const N: usize>(&mut self, addr: u32, bytes: [u8; N]) -> Result<(), Fault> {
         let off = (addr & (PAGE_SIZE - 1)) as usize;
-        if self.wtlb.write(addr, bytes) {
-            return Ok(());
-        }
         if off + N <= PAGE_SIZE as usize {
             if let Some(f) = writable_frame(&mut self.dir, addr) {
                 f.bytes_mut()[off..off + N].copy_from_slice(&bytes);
                 let f: &Frame = f;
-                // SAFETY: `present_mut` found the frame writable, not code and
-                // unshared. `fork` flushes the write table before sharing
+                // SAFETY: `writable_frame` found the frame writable, not code
+                // and unshared. `fork` flushes the write table before sharing
                 // frames; `mark_code`, `populate`, `poke` and `flush` flush
                 // what they change.
                 unsafe { self.wtlb.fill(addr >> 12, f) };

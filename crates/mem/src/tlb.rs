@@ -66,12 +66,13 @@ const EMPTY: Entry = Entry { page: INVALID, base: std::ptr::null_mut() };
 
 /// One direct-mapped table (reads or writes).
 pub(crate) struct Tlb {
-    entries: Box<[Cell<Entry>]>,
+    /// A fixed-size array so indexing by `page % ENTRIES` needs no bounds check.
+    entries: Box<[Cell<Entry>; ENTRIES]>,
 }
 
 impl Tlb {
     pub fn new() -> Tlb {
-        Tlb { entries: (0..ENTRIES).map(|_| Cell::new(EMPTY)).collect() }
+        Tlb { entries: Box::new([const { Cell::new(EMPTY) }; ENTRIES]) }
     }
 
     #[inline(always)]
