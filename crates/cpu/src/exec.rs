@@ -73,7 +73,9 @@ fn drop_stale_blocks(mem: &mut AddressSpace, cache: &mut BlockCache) {
 impl Cpu {
     /// Runs guest code until an exit; at most `budget` instructions.
     pub fn run(&mut self, mem: &mut AddressSpace, cache: &mut BlockCache, budget: u64) -> Exit {
-        let mut left = budget;
+        // Signed, so that it is updated without saturation: a fused `jcc`
+        // may take it to -1.
+        let mut left = i64::try_from(budget).unwrap_or(i64::MAX);
         // Code pages may have been written, unmapped or re-protected by the
         // kernel since the last run.
         drop_stale_blocks(mem, cache);
@@ -88,8 +90,8 @@ impl Cpu {
                 // The budget is checked per block: a block that fits runs
                 // without further checks (its fused `jcc` may take it one
                 // past the budget).
-                if block.ops.len() as u64 > left {
-                    return self.run_partial(mem, block, left as usize);
+                if block.ops.len() as i64 > left {
+                    return self.run_partial(mem, block, left.max(0) as usize);
                 }
                 self.eip = block.fallthrough;
                 for op in block.ops.iter() {
@@ -100,13 +102,13 @@ impl Cpu {
                             return exit;
                         }
                         // The op wrote to a code page (`CODE_WRITTEN`).
-                        left = left.saturating_sub(done as u64);
+                        left -= done as i64;
                         drop_stale_blocks(mem, cache);
                         continue 'blocks;
                     }
                 }
                 self.retired += block.count as u64;
-                left = left.saturating_sub(block.count as u64);
+                left -= block.count as i64;
                 if self.eip != block.eip {
                     continue 'blocks;
                 }

@@ -10,6 +10,11 @@
 //! their operand kinds and width, so they skip the generic operand decoding. Everything else runs through [`generic`], the full
 //! dispatcher in `exec.rs`.
 //!
+//! The hottest handlers (`mov`, the ALU ops, fused compares, `movzx`/`movsx`,
+//! `imul`) are split by `hit_or_slow!`: a path that touches memory only
+//! through the address space's TLB and calls nothing — so it needs no stack
+//! frame — and, on a TLB miss, a cold full path that redoes the instruction.
+//!
 //! A block ending in `cmp`/`test` + `jcc` fuses the pair ([`fuse_branch`]):
 //! the compare's handler also takes the branch, which saves a dispatch on
 //! the most common loop ending. The flags are still recorded for later use.
@@ -109,14 +114,14 @@ impl Op {
     }
 
     /// The linear address of the memory operand of kind `K` (`MEMB`: it
-    /// has no index register).
+    /// has a base register and no index register).
     #[inline(always)]
     fn ea<const K: u8>(&self, cpu: &Cpu) -> u32 {
-        let base = reg(cpu, self.base) & self.base_mask;
-        let a = self.disp.wrapping_add(cpu.seg_base[usize::from(self.seg)]).wrapping_add(base);
+        let a = self.disp.wrapping_add(cpu.seg_base[usize::from(self.seg & 7)]);
         if K == MEMB {
-            return a;
+            return a.wrapping_add(reg(cpu, self.base));
         }
+        let a = a.wrapping_add(reg(cpu, self.base) & self.base_mask);
         a.wrapping_add((reg(cpu, self.index) & self.index_mask) << (self.scale & 3))
     }
 }
@@ -147,8 +152,8 @@ fn is_imm(k: OpKind) -> bool {
 /// Operand kinds as const-generic parameters.
 const R: u8 = 0;
 const MEM: u8 = 1;
-/// A memory operand without an index register (the common `[reg+disp]`):
-/// its address takes a few instructions fewer.
+/// A memory operand with a base register and no index register (the common
+/// `[reg+disp]`): its address takes a few instructions fewer.
 const MEMB: u8 = 3;
 
 #[inline(always)]
@@ -244,7 +249,7 @@ fn select(op: &Op, fused: bool) -> Option<Handler> {
         .find(|&(_, a, b)| a.is_some() && (b.is_some() || insn.op_count() == 1))
         .unwrap_or((0, None, None));
     // `mov` and the ALU forms are specialised for `[reg+disp]` addresses.
-    let no_index = insn.memory_index() == Register::None;
+    let base_only = insn.memory_index() == Register::None && insn.memory_base() != Register::None;
     macro_rules! widths {
         ($f:ident, $($p:expr),*) => {
             match w {
@@ -258,12 +263,12 @@ fn select(op: &Op, fused: bool) -> Option<Handler> {
         ($f:ident, $($p:expr),*) => {
             match (k0, k1) {
                 (Some(R), Some(R)) => widths!($f, $($p,)* R, R),
-                (Some(R), Some(MEM)) if no_index => widths!($f, $($p,)* R, MEMB),
+                (Some(R), Some(MEM)) if base_only => widths!($f, $($p,)* R, MEMB),
                 (Some(R), Some(MEM)) => widths!($f, $($p,)* R, MEM),
-                (Some(MEM), Some(R)) if no_index => widths!($f, $($p,)* MEMB, R),
+                (Some(MEM), Some(R)) if base_only => widths!($f, $($p,)* MEMB, R),
                 (Some(MEM), Some(R)) => widths!($f, $($p,)* MEM, R),
                 (Some(R), Some(IMM)) => widths!($f, $($p,)* R, IMM),
-                (Some(MEM), Some(IMM)) if no_index => widths!($f, $($p,)* MEMB, IMM),
+                (Some(MEM), Some(IMM)) if base_only => widths!($f, $($p,)* MEMB, IMM),
                 (Some(MEM), Some(IMM)) => widths!($f, $($p,)* MEM, IMM),
                 _ => return None,
             }
@@ -422,6 +427,54 @@ fn stored<const D: u8>(mem: &AddressSpace) -> Flow {
     }
 }
 
+/// Loads through the TLB only (`None` on a miss).
+#[inline(always)]
+fn load_hit<const W: u32>(mem: &AddressSpace, addr: u32) -> Option<u32> {
+    Some(match W {
+        32 => u32::from_le_bytes(mem.read_hit(addr)?),
+        16 => u32::from(u16::from_le_bytes(mem.read_hit(addr)?)),
+        _ => u32::from(mem.read_hit::<1>(addr)?[0]),
+    })
+}
+
+/// Stores through the TLB only (`false` on a miss, nothing written). A hit
+/// never writes decoded code, so no [`check_code_written`] is due.
+#[inline(always)]
+fn store_hit<const W: u32>(mem: &mut AddressSpace, addr: u32, v: u32) -> bool {
+    match W {
+        32 => mem.write_hit(addr, v.to_le_bytes()),
+        16 => mem.write_hit(addr, (v as u16).to_le_bytes()),
+        _ => mem.write_hit(addr, [v as u8]),
+    }
+}
+
+/// Reads an operand of kind `K` like [`read`], but memory only through the
+/// TLB (`None` on a miss).
+#[inline(always)]
+fn read_hit<const K: u8, const W: u32>(cpu: &Cpu, mem: &AddressSpace, op: &Op, reg: u8, shift: u8) -> Option<u32> {
+    match K {
+        R => Some(get::<W>(cpu, reg, shift)),
+        MEM | MEMB => load_hit::<W>(mem, op.ea::<K>(cpu)),
+        _ => Some(op.imm & size_of::<W>().mask()),
+    }
+}
+
+/// Defines handler `$name` as the call-free TLB-hit path `$hit` (which
+/// returns `None` before changing any state when it misses), falling back
+/// to the full path `$slow`. Keeping calls out of the hit path spares the
+/// handler a stack frame.
+macro_rules! hit_or_slow {
+    ($(#[$doc:meta])* $name:ident, $hit:ident, $slow:ident, <$(const $p:ident: $t:ty),*>) => {
+        $(#[$doc])*
+        fn $name<$(const $p: $t),*>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Flow {
+            match $hit::<$($p),*>(cpu, mem, op) {
+                Some(()) => Ok(()),
+                None => $slow::<$($p),*>(cpu, mem, op),
+            }
+        }
+    };
+}
+
 /// Reads the source operand (operand 1, or 0 for one-operand forms).
 #[inline(always)]
 fn read<const K: u8, const W: u32>(cpu: &Cpu, mem: &mut AddressSpace, op: &Op, reg: u8, shift: u8) -> Result<u32, Fault> {
@@ -432,7 +485,21 @@ fn read<const K: u8, const W: u32>(cpu: &Cpu, mem: &mut AddressSpace, op: &Op, r
     }
 }
 
-fn mov<const D: u8, const S: u8, const W: u32>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Flow {
+hit_or_slow!(mov, mov_hit, mov_slow, <const D: u8, const S: u8, const W: u32>);
+
+#[inline(always)]
+fn mov_hit<const D: u8, const S: u8, const W: u32>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Option<()> {
+    let v = read_hit::<S, W>(cpu, mem, op, op.r1, op.sh1)?;
+    match D {
+        R => set::<W>(cpu, op.r0, op.sh0, v),
+        _ => store_hit::<W>(mem, op.ea::<D>(cpu), v).then_some(())?,
+    }
+    Some(())
+}
+
+#[cold]
+#[inline(never)]
+fn mov_slow<const D: u8, const S: u8, const W: u32>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Flow {
     let v = read::<S, W>(cpu, mem, op, op.r1, op.sh1)?;
     match D {
         R => set::<W>(cpu, op.r0, op.sh0, v),
@@ -441,15 +508,11 @@ fn mov<const D: u8, const S: u8, const W: u32>(cpu: &mut Cpu, mem: &mut AddressS
     stored::<D>(mem)
 }
 
-fn alu<const OP: u8, const D: u8, const S: u8, const W: u32>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Flow {
-    let b = read::<S, W>(cpu, mem, op, op.r1, op.sh1)?;
-    let addr = if is_mem(D) { op.ea::<D>(cpu) } else { 0 };
-    let a = match D {
-        R => get::<W>(cpu, op.r0, op.sh0),
-        _ => load::<W>(mem, addr)?,
-    };
-    let size = size_of::<W>();
-    let (flag_op, res) = match OP {
+/// The result of ALU operation `OP` on `a` and `b`, and how its flags
+/// are derived.
+#[inline(always)]
+fn alu_result<const OP: u8>(cpu: &Cpu, a: u32, b: u32) -> (FlagOp, u32) {
+    match OP {
         ADD => (FlagOp::Add, a.wrapping_add(b)),
         ADC => (FlagOp::Adc, a.wrapping_add(b).wrapping_add(cpu.cf() as u32)),
         SUB | CMP => (FlagOp::Sub, a.wrapping_sub(b)),
@@ -457,7 +520,41 @@ fn alu<const OP: u8, const D: u8, const S: u8, const W: u32>(cpu: &mut Cpu, mem:
         AND | TEST => (FlagOp::Logic, a & b),
         OR => (FlagOp::Logic, a | b),
         _ => (FlagOp::Logic, a ^ b),
+    }
+}
+
+hit_or_slow!(alu, alu_hit, alu_slow, <const OP: u8, const D: u8, const S: u8, const W: u32>);
+
+#[inline(always)]
+fn alu_hit<const OP: u8, const D: u8, const S: u8, const W: u32>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Option<()> {
+    let b = read_hit::<S, W>(cpu, mem, op, op.r1, op.sh1)?;
+    let addr = if is_mem(D) { op.ea::<D>(cpu) } else { 0 };
+    let a = match D {
+        R => get::<W>(cpu, op.r0, op.sh0),
+        _ => load_hit::<W>(mem, addr)?,
     };
+    let (flag_op, res) = alu_result::<OP>(cpu, a, b);
+    if OP != CMP && OP != TEST {
+        match D {
+            R => set::<W>(cpu, op.r0, op.sh0, res),
+            _ => store_hit::<W>(mem, addr, res).then_some(())?,
+        }
+    }
+    cpu.set_lazy(flag_op, size_of::<W>(), a, b, res);
+    Some(())
+}
+
+#[cold]
+#[inline(never)]
+fn alu_slow<const OP: u8, const D: u8, const S: u8, const W: u32>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Flow {
+    let b = read::<S, W>(cpu, mem, op, op.r1, op.sh1)?;
+    let addr = if is_mem(D) { op.ea::<D>(cpu) } else { 0 };
+    let a = match D {
+        R => get::<W>(cpu, op.r0, op.sh0),
+        _ => load::<W>(mem, addr)?,
+    };
+    let size = size_of::<W>();
+    let (flag_op, res) = alu_result::<OP>(cpu, a, b);
     if OP != CMP && OP != TEST {
         match D {
             R => set::<W>(cpu, op.r0, op.sh0, res),
@@ -471,16 +568,40 @@ fn alu<const OP: u8, const D: u8, const S: u8, const W: u32>(cpu: &mut Cpu, mem:
     stored::<D>(mem)
 }
 
-/// `cmp`/`test` fused with the `jcc` that follows it: the branch is decided
-/// from the operands by the condition's truth table, without a dispatch on
-/// the condition. The flags are recorded as usual.
-fn alu_jcc<const OP: u8, const D: u8, const S: u8, const W: u32>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Flow {
-    // Operands are `W` bits wide (`get`, `load` and `read` mask them).
+hit_or_slow!(
+    /// `cmp`/`test` fused with the `jcc` that follows it: the branch is
+    /// decided from the operands by the condition's truth table, without a
+    /// dispatch on the condition. The flags are recorded as usual.
+    alu_jcc, alu_jcc_hit, alu_jcc_slow, <const OP: u8, const D: u8, const S: u8, const W: u32>);
+
+#[inline(always)]
+fn alu_jcc_hit<const OP: u8, const D: u8, const S: u8, const W: u32>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Option<()> {
+    let b = read_hit::<S, W>(cpu, mem, op, op.r1, op.sh1)?;
+    let a = match D {
+        R => get::<W>(cpu, op.r0, op.sh0),
+        _ => load_hit::<W>(mem, op.ea::<D>(cpu))?,
+    };
+    compare_branch::<OP, W>(cpu, op, a, b);
+    Some(())
+}
+
+#[cold]
+#[inline(never)]
+fn alu_jcc_slow<const OP: u8, const D: u8, const S: u8, const W: u32>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Flow {
     let b = read::<S, W>(cpu, mem, op, op.r1, op.sh1)?;
     let a = match D {
         R => get::<W>(cpu, op.r0, op.sh0),
         _ => load::<W>(mem, op.ea::<D>(cpu))?,
     };
+    compare_branch::<OP, W>(cpu, op, a, b);
+    Ok(())
+}
+
+/// Records the flags of compare `OP` and takes the fused branch if its
+/// condition holds. Operands are `W` bits wide (`get`, `load` and `read`
+/// mask them).
+#[inline(always)]
+fn compare_branch<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op, a: u32, b: u32) {
     let size = size_of::<W>();
     let sign = size.sign();
     let (flag_op, res, zf, cf, lt) = match OP {
@@ -492,7 +613,6 @@ fn alu_jcc<const OP: u8, const D: u8, const S: u8, const W: u32>(cpu: &mut Cpu, 
     if op.cc_table >> (zf as u32 | (cf as u32) << 1 | (lt as u32) << 2) & 1 != 0 {
         cpu.eip = op.target;
     }
-    Ok(())
 }
 
 fn inc_dec<const INC: bool, const D: u8, const W: u32>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Flow {
@@ -513,7 +633,7 @@ fn inc_dec<const INC: bool, const D: u8, const W: u32>(cpu: &mut Cpu, mem: &mut 
 
 fn lea(cpu: &mut Cpu, _: &mut AddressSpace, op: &Op) -> Flow {
     // `lea` yields the offset: no segment base.
-    *reg_mut(cpu, op.r0) = op.ea::<MEM>(cpu).wrapping_sub(cpu.seg_base[usize::from(op.seg)]);
+    *reg_mut(cpu, op.r0) = op.ea::<MEM>(cpu).wrapping_sub(cpu.seg_base[usize::from(op.seg & 7)]);
     Ok(())
 }
 
@@ -530,15 +650,33 @@ fn pop_reg(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Flow {
     Ok(())
 }
 
-/// `imul r32, r/m32` and, with `IMM3`, `imul r32, r/m32, imm`.
-fn imul<const S: u8, const IMM3: bool>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Flow {
+hit_or_slow!(
+    /// `imul r32, r/m32` and, with `IMM3`, `imul r32, r/m32, imm`.
+    imul, imul_hit, imul_slow, <const S: u8, const IMM3: bool>);
+
+#[inline(always)]
+fn imul_hit<const S: u8, const IMM3: bool>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Option<()> {
+    let b = read_hit::<S, 32>(cpu, mem, op, op.r1, 0)?;
+    multiply::<IMM3>(cpu, op, b);
+    Some(())
+}
+
+#[cold]
+#[inline(never)]
+fn imul_slow<const S: u8, const IMM3: bool>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Flow {
     let b = read::<S, 32>(cpu, mem, op, op.r1, 0)?;
+    multiply::<IMM3>(cpu, op, b);
+    Ok(())
+}
+
+/// The `imul` proper, once the source operand `b` is read.
+#[inline(always)]
+fn multiply<const IMM3: bool>(cpu: &mut Cpu, op: &Op, b: u32) {
     let a = if IMM3 { op.imm } else { reg(cpu, op.r0) };
     let p = i64::from(a as i32) * i64::from(b as i32);
     let wide = p != i64::from(p as i32);
     *reg_mut(cpu, op.r0) = p as u32;
     cpu.set_result_flags(Size::D, p as u32, wide, wide);
-    Ok(())
 }
 
 /// `shl`/`shr`/`sar r32, imm8` (KIND 0, 1, 2).
@@ -562,10 +700,27 @@ fn shift_imm<const KIND: u8>(cpu: &mut Cpu, _: &mut AddressSpace, op: &Op) -> Fl
     Ok(())
 }
 
-/// `movzx`/`movsx r32, r/m8` and `r32, r/m16`.
-fn extend<const S: u8, const W: u32, const SIGNED: bool>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Flow {
+hit_or_slow!(
+    /// `movzx`/`movsx r32, r/m8` and `r32, r/m16`.
+    extend, extend_hit, extend_slow, <const S: u8, const W: u32, const SIGNED: bool>);
+
+#[inline(always)]
+fn extend_hit<const S: u8, const W: u32, const SIGNED: bool>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Option<()> {
+    let v = read_hit::<S, W>(cpu, mem, op, op.r1, op.sh1)?;
+    *reg_mut(cpu, op.r0) = widen::<W, SIGNED>(v);
+    Some(())
+}
+
+#[inline(always)]
+fn widen<const W: u32, const SIGNED: bool>(v: u32) -> u32 {
+    if SIGNED { size_of::<W>().sext(v) } else { v }
+}
+
+#[cold]
+#[inline(never)]
+fn extend_slow<const S: u8, const W: u32, const SIGNED: bool>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Flow {
     let v = read::<S, W>(cpu, mem, op, op.r1, op.sh1)?;
-    *reg_mut(cpu, op.r0) = if SIGNED { size_of::<W>().sext(v) } else { v };
+    *reg_mut(cpu, op.r0) = widen::<W, SIGNED>(v);
     Ok(())
 }
 

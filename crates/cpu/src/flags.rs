@@ -78,7 +78,16 @@ impl Cpu {
     /// fixed CF in `flags` first ([`Cpu::keep_cf`]); for `Result` CF AF OF.
     #[inline(always)]
     pub(crate) fn set_lazy(&mut self, op: FlagOp, size: Size, a: u32, b: u32, res: u32) {
-        self.lazy = Lazy { op, sign: size.sign(), a, b, res: res & size.mask() };
+        let l = &mut self.lazy;
+        l.op = op;
+        l.sign = size.sign();
+        l.res = res & size.mask();
+        // `Logic` and `Result` flags derive from the result alone, so their
+        // operands need not be stored (`op` is a constant where it matters).
+        if !matches!(op, FlagOp::Logic | FlagOp::Result) {
+            l.a = a;
+            l.b = b;
+        }
     }
 
     /// Copies the current CF into `flags` so an `Inc`/`Dec` can keep it.

@@ -58,7 +58,10 @@ pub struct Cpu {
     pub(crate) flags: u32,
     pub(crate) lazy: Lazy,
     pub seg: [u16; 6],
-    pub seg_base: [u32; 6],
+    /// Segment bases by [`Segment`] index, then two spare entries that
+    /// stay 0: the interpreter's hot path indexes with `& 7` and so needs no
+    /// bounds check.
+    pub seg_base: [u32; 8],
     /// GDT entries 6..=8 (`TLS_FIRST_ENTRY`…), owned by the kernel.
     pub tls: [TlsDescriptor; 3],
     pub fpu: Fpu,
@@ -82,7 +85,7 @@ impl Cpu {
             flags: 0x202,
             lazy: Lazy::default(),
             seg: [USER_DS, USER_CS, USER_DS, USER_DS, 0, 0],
-            seg_base: [0; 6],
+            seg_base: [0; 8],
             tls: [TlsDescriptor::default(); 3],
             fpu: Fpu::default(),
             retired: 0,

@@ -248,6 +248,22 @@ impl AddressSpace {
         self.write_bytes(addr, &bytes)
     }
 
+    /// The TLB-only half of a read: `None` on a TLB miss, when the caller
+    /// takes the full path (`read_u32`…) instead. Lets an interpreter keep
+    /// its fast path free of calls.
+    #[inline(always)]
+    pub fn read_hit<const N: usize>(&self, addr: u32) -> Option<[u8; N]> {
+        self.rtlb.read(addr)
+    }
+
+    /// The TLB-only half of a write: `false` on a TLB miss, with nothing
+    /// written. A hit never writes a page holding decoded code (those are
+    /// never in the write TLB), so it leaves `has_dirty_code` as it was.
+    #[inline(always)]
+    pub fn write_hit<const N: usize>(&mut self, addr: u32, bytes: [u8; N]) -> bool {
+        self.wtlb.write(addr, bytes)
+    }
+
     #[inline]
     pub fn read_u8(&mut self, addr: u32) -> Result<u8, Fault> {
         self.read_array::<1>(addr).map(|b| b[0])

@@ -82,17 +82,20 @@ impl Kernel {
         let zombie = Zombie { ppid: task.ppid, pgid: task.pgid, uid: task.uid, status };
         // Without a parent (an orphan of the first process) nothing waits.
         if let Some(parent) = self.tasks.get_mut(&task.ppid) {
-                let act = parent.sig.action(task.exit_signal.max(1));
+                // clone(2) accepts any byte as the exit signal; like Linux's
+                // do_notify_parent, a number that is no signal is never sent.
+                let exit_signal = if crate::signal::valid(task.exit_signal) { task.exit_signal } else { 0 };
+                let act = parent.sig.action(exit_signal.max(1));
                 // SIGCHLD ignored or SA_NOCLDWAIT: the child is reaped at once.
-                let autoreap = task.exit_signal == crate::abi::signal::SIGCHLD
+                let autoreap = exit_signal == crate::abi::signal::SIGCHLD
                     && (act.handler == SIG_IGN || act.flags & SA_NOCLDWAIT != 0);
                 if !autoreap {
                     self.zombies.insert(task.pid, zombie);
                 }
-                if task.exit_signal != 0 {
+                if exit_signal != 0 {
                     let (code, st) = status.child_info();
                     let mut info = SigInfo::child(code, task.pid, task.uid, st);
-                    info.signo = task.exit_signal;
+                    info.signo = exit_signal;
                     post(parent, info);
                 }
         }
