@@ -104,6 +104,20 @@ test('arithmetic expansion: echo $((6*7)) prints 42', async () => {
   assert.equal(await run('echo $((6*7))'), '42');
 });
 
+test('line editing: backspace and cursor keys change the typed line', async () => {
+  const before = count(await screen(), PROMPT);
+  // Types "echo abX", erases the X, goes back over "ab" to insert "z".
+  await page.keyboard.type('echo abX');
+  await page.keyboard.press('Backspace');
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.type('z');
+  await page.keyboard.press('Enter');
+  await waitForPrompts(before + 1);
+  const lines = (await screen()).split('\n').map((l) => l.trim());
+  assert.equal(lines[lines.lastIndexOf(PROMPT) - 1], 'zab');
+});
+
 test('uname -m says i686', async () => {
   assert.equal(await run('uname -m'), 'i686');
 });
