@@ -34,6 +34,7 @@ ensure_debian_packages() {
 ensure_rust_targets() {
     rustup target list --installed | grep -qx wasm32-unknown-unknown \
         || rustup target add wasm32-unknown-unknown
+    rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
 }
 
 # wasm-bindgen's CLI must match the crate version exactly; building it takes

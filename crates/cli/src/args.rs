@@ -111,7 +111,10 @@ pub fn parse(args: &[String]) -> Result<Command, UsageError> {
             None => Ok(Command::Help(MAIN_HELP)),
             Some("run") => Ok(Command::Help(RUN_HELP)),
             Some("serve") => Ok(Command::Help(SERVE_HELP)),
-            Some(other) => Err(usage(format!("no help for '{other}': commands are run and serve"), "")),
+            Some(other) => Err(usage(
+                format!("no help for '{other}': commands are run and serve"),
+                "",
+            )),
         },
         "run" => parse_run(rest),
         "serve" => parse_serve(rest),
@@ -121,7 +124,11 @@ pub fn parse(args: &[String]) -> Result<Command, UsageError> {
 }
 
 fn usage(message: String, command: &str) -> UsageError {
-    let help = if command.is_empty() { "tabvm --help".to_string() } else { format!("tabvm {command} --help") };
+    let help = if command.is_empty() {
+        "tabvm --help".to_string()
+    } else {
+        format!("tabvm {command} --help")
+    };
     UsageError(format!("{message} (see '{help}')"))
 }
 
@@ -142,7 +149,11 @@ struct Opt<'a> {
 
 impl<'a> Options<'a> {
     fn new(command: &'static str, args: &'a [String]) -> Self {
-        Options { command, args, next: 0 }
+        Options {
+            command,
+            args,
+            next: 0,
+        }
     }
 
     fn next_option(&mut self) -> Option<Opt<'a>> {
@@ -156,8 +167,14 @@ impl<'a> Options<'a> {
         }
         self.next += 1;
         Some(match arg.split_once('=') {
-            Some((name, value)) if name.starts_with("--") => Opt { name, inline: Some(value) },
-            _ => Opt { name: arg, inline: None },
+            Some((name, value)) if name.starts_with("--") => Opt {
+                name,
+                inline: Some(value),
+            },
+            _ => Opt {
+                name: arg,
+                inline: None,
+            },
         })
     }
 
@@ -165,7 +182,10 @@ impl<'a> Options<'a> {
         if let Some(v) = opt.inline {
             return Ok(v);
         }
-        let v = self.args.get(self.next).ok_or_else(|| self.error(format!("{} needs a value", opt.name)))?;
+        let v = self
+            .args
+            .get(self.next)
+            .ok_or_else(|| self.error(format!("{} needs a value", opt.name)))?;
         self.next += 1;
         Ok(v)
     }
@@ -192,7 +212,8 @@ impl<'a> Options<'a> {
 
 fn parse_run(args: &[String]) -> Result<Command, UsageError> {
     let mut opts = Options::new("run", args);
-    let (mut root, mut env, mut cwd, mut log) = (PathBuf::from("/"), Vec::new(), "/".to_string(), false);
+    let (mut root, mut env, mut cwd, mut log) =
+        (PathBuf::from("/"), Vec::new(), "/".to_string(), false);
     while let Some(opt) = opts.next_option() {
         match opt.name {
             "-h" | "--help" => return Ok(Command::Help(RUN_HELP)),
@@ -215,7 +236,14 @@ fn parse_run(args: &[String]) -> Result<Command, UsageError> {
     let Some((program, rest)) = opts.rest().split_first() else {
         return Err(opts.error("no PROGRAM given".into()));
     };
-    Ok(Command::Run(RunArgs { root, env, cwd, log, program: program.clone(), args: rest.to_vec() }))
+    Ok(Command::Run(RunArgs {
+        root,
+        env,
+        cwd,
+        log,
+        program: program.clone(),
+        args: rest.to_vec(),
+    }))
 }
 
 fn parse_serve(args: &[String]) -> Result<Command, UsageError> {
@@ -226,7 +254,9 @@ fn parse_serve(args: &[String]) -> Result<Command, UsageError> {
             "-h" | "--help" => return Ok(Command::Help(SERVE_HELP)),
             "--port" => {
                 let v = opts.value(&opt)?;
-                port = v.parse().map_err(|_| opts.error(format!("--port wants a number 0-65535, got '{v}'")))?;
+                port = v
+                    .parse()
+                    .map_err(|_| opts.error(format!("--port wants a number 0-65535, got '{v}'")))?;
             }
             "--dir" => dir = PathBuf::from(opts.value(&opt)?),
             _ => return Err(opts.unknown(&opt)),
@@ -243,7 +273,12 @@ mod tests {
     use super::*;
 
     fn p(line: &str) -> Result<Command, UsageError> {
-        parse(&line.split_whitespace().map(String::from).collect::<Vec<_>>())
+        parse(
+            &line
+                .split_whitespace()
+                .map(String::from)
+                .collect::<Vec<_>>(),
+        )
     }
 
     fn run(line: &str) -> RunArgs {
@@ -267,9 +302,15 @@ mod tests {
     #[test]
     fn run_defaults_and_program_without_double_dash() {
         let r = run("run /bin/true -x");
-        assert_eq!((r.root, r.cwd.as_str(), r.log), (PathBuf::from("/"), "/", false));
+        assert_eq!(
+            (r.root, r.cwd.as_str(), r.log),
+            (PathBuf::from("/"), "/", false)
+        );
         assert!(r.env.is_empty());
-        assert_eq!((r.program.as_str(), r.args), ("/bin/true", vec!["-x".to_string()]));
+        assert_eq!(
+            (r.program.as_str(), r.args),
+            ("/bin/true", vec!["-x".to_string()])
+        );
     }
 
     #[test]
@@ -292,6 +333,12 @@ mod tests {
         assert_eq!(p("").unwrap(), Command::Help(MAIN_HELP));
         assert_eq!(p("help serve").unwrap(), Command::Help(SERVE_HELP));
         assert_eq!(p("run -h").unwrap(), Command::Help(RUN_HELP));
-        assert_eq!(p("serve --port 0 --dir d").unwrap(), Command::Serve(ServeArgs { port: 0, dir: "d".into() }));
+        assert_eq!(
+            p("serve --port 0 --dir d").unwrap(),
+            Command::Serve(ServeArgs {
+                port: 0,
+                dir: "d".into()
+            })
+        );
     }
 }

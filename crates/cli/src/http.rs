@@ -22,9 +22,12 @@ pub struct Request {
 /// Reads one request head. `Ok(None)`: the client closed the connection
 /// between requests. A malformed or oversized head is `InvalidData`.
 pub fn read_request<R: BufRead>(r: &mut R) -> io::Result<Option<Request>> {
-    let Some(line) = read_line(r)? else { return Ok(None) };
+    let Some(line) = read_line(r)? else {
+        return Ok(None);
+    };
     let mut parts = line.split(' ');
-    let (Some(method), Some(target), Some(version), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(method), Some(target), Some(version), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(bad("malformed request line"));
     };
@@ -32,7 +35,11 @@ pub fn read_request<R: BufRead>(r: &mut R) -> io::Result<Option<Request>> {
     for _ in 0..MAX_HEADERS {
         let header = read_line(r)?.ok_or_else(|| bad("connection closed inside a request head"))?;
         if header.is_empty() {
-            return Ok(Some(Request { method: method.into(), target: target.into(), close }));
+            return Ok(Some(Request {
+                method: method.into(),
+                target: target.into(),
+                close,
+            }));
         }
         if let Some((name, value)) = header.split_once(':') {
             if name.eq_ignore_ascii_case("connection") {
@@ -62,7 +69,9 @@ fn read_line<R: BufRead>(r: &mut R) -> io::Result<Option<String>> {
     if buf.last() == Some(&b'\r') {
         buf.pop();
     }
-    String::from_utf8(buf).map(Some).map_err(|_| bad("request head is not UTF-8"))
+    String::from_utf8(buf)
+        .map(Some)
+        .map_err(|_| bad("request head is not UTF-8"))
 }
 
 fn bad(what: &str) -> io::Error {
@@ -70,7 +79,12 @@ fn bad(what: &str) -> io::Error {
 }
 
 /// Writes a status line, `headers`, `Content-Length` and the blank line.
-pub fn write_head(w: &mut impl Write, status: u16, headers: &[(&str, &str)], length: u64) -> io::Result<()> {
+pub fn write_head(
+    w: &mut impl Write,
+    status: u16,
+    headers: &[(&str, &str)],
+    length: u64,
+) -> io::Result<()> {
     write!(w, "HTTP/1.1 {status} {}\r\n", reason(status))?;
     for (name, value) in headers {
         write!(w, "{name}: {value}\r\n")?;
@@ -101,11 +115,30 @@ mod tests {
 
     #[test]
     fn reads_request_heads() {
-        let r = parse("GET /a%20b?x=1 HTTP/1.1\r\nHost: h\r\n\r\n").unwrap().unwrap();
-        assert_eq!(r, Request { method: "GET".into(), target: "/a%20b?x=1".into(), close: false });
-        assert!(parse("HEAD / HTTP/1.1\r\nConnection: Close\r\n\r\n").unwrap().unwrap().close);
+        let r = parse("GET /a%20b?x=1 HTTP/1.1\r\nHost: h\r\n\r\n")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            r,
+            Request {
+                method: "GET".into(),
+                target: "/a%20b?x=1".into(),
+                close: false
+            }
+        );
+        assert!(
+            parse("HEAD / HTTP/1.1\r\nConnection: Close\r\n\r\n")
+                .unwrap()
+                .unwrap()
+                .close
+        );
         assert!(parse("GET / HTTP/1.0\n\n").unwrap().unwrap().close);
-        assert!(!parse("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").unwrap().unwrap().close);
+        assert!(
+            !parse("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+                .unwrap()
+                .unwrap()
+                .close
+        );
         assert!(parse("").unwrap().is_none());
     }
 
@@ -120,6 +153,9 @@ mod tests {
     fn writes_heads() {
         let mut out = Vec::new();
         write_head(&mut out, 404, &[("Content-Type", "text/plain")], 3).unwrap();
-        assert_eq!(out, b"HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\n");
+        assert_eq!(
+            out,
+            b"HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\n"
+        );
     }
 }

@@ -31,7 +31,8 @@ fn main() -> ExitCode {
             0
         }
         Ok(Command::Run(run_args)) => {
-            let log = run_args.log || std::env::var_os("TABVM_LOG").is_some_and(|v| !v.is_empty() && v != "0");
+            let log = run_args.log
+                || std::env::var_os("TABVM_LOG").is_some_and(|v| !v.is_empty() && v != "0");
             match run::run(run_args, log) {
                 Ok(status) => status,
                 Err(run::RunError(message, status)) => fail(&message, status),

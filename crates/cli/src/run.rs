@@ -8,7 +8,9 @@
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::Duration;
 
-use tabvm_host::{console_events, is_terminal, window_size, Clock, ConsoleEvent, HostDirFs, NativeHost, RawMode};
+use tabvm_host::{
+    console_events, is_terminal, window_size, Clock, ConsoleEvent, HostDirFs, NativeHost, RawMode,
+};
 use tabvm_kernel::{Config, Kernel, RunStatus, Spawn, SpawnError};
 
 use crate::args::RunArgs;
@@ -21,20 +23,40 @@ pub struct RunError(pub String, pub i32);
 pub fn run(args: RunArgs, log: bool) -> Result<i32, RunError> {
     let root = &args.root;
     if !root.is_dir() {
-        let what = if root.exists() { "is not a directory" } else { "does not exist" };
-        return Err(RunError(format!("root directory '{}' {what}", root.display()), EXIT_FAILURE));
+        let what = if root.exists() {
+            "is not a directory"
+        } else {
+            "does not exist"
+        };
+        return Err(RunError(
+            format!("root directory '{}' {what}", root.display()),
+            EXIT_FAILURE,
+        ));
     }
-    let fs = HostDirFs::new(root)
-        .map_err(|e| RunError(format!("cannot use '{}' as the root: {e}", root.display()), EXIT_FAILURE))?;
+    let fs = HostDirFs::new(root).map_err(|e| {
+        RunError(
+            format!("cannot use '{}' as the root: {e}", root.display()),
+            EXIT_FAILURE,
+        )
+    })?;
     let stdin_tty = is_terminal(0);
-    let config = Config { root: Box::new(fs), tty: [stdin_tty, is_terminal(1), is_terminal(2)], log };
+    let config = Config {
+        root: Box::new(fs),
+        tty: [stdin_tty, is_terminal(1), is_terminal(2)],
+        log,
+    };
     let mut kernel = Kernel::new(config, Box::new(NativeHost::new()));
     if let Some((rows, cols)) = window_size(0).filter(|_| stdin_tty) {
         kernel.console_resize(rows, cols);
     }
     let mut argv = vec![args.program.clone()];
     argv.extend(args.args);
-    let spawn = Spawn { path: args.program, argv, envp: args.env, cwd: args.cwd };
+    let spawn = Spawn {
+        path: args.program,
+        argv,
+        envp: args.env,
+        cwd: args.cwd,
+    };
     kernel.spawn(spawn).map_err(|e| {
         let status = match e {
             SpawnError::NotFound(_) => EXIT_NOT_FOUND,

@@ -35,24 +35,35 @@ const COMMON_HEADERS: [(&str, &str); 5] = [
 /// Serves until killed; returns only on a startup error (the message).
 pub fn serve(args: &ServeArgs) -> Result<(), String> {
     let root = args.dir.canonicalize().map_err(|e| {
-        format!("cannot serve directory '{}': {e} (build it with web/build.sh, or pass --dir)", args.dir.display())
+        format!(
+            "cannot serve directory '{}': {e} (build it with web/build.sh, or pass --dir)",
+            args.dir.display()
+        )
     })?;
     if !root.is_dir() {
-        return Err(format!("cannot serve '{}': not a directory", args.dir.display()));
+        return Err(format!(
+            "cannot serve '{}': not a directory",
+            args.dir.display()
+        ));
     }
     let listener = TcpListener::bind(("127.0.0.1", args.port))
         .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", args.port))?;
     let port = listener.local_addr().map_err(|e| e.to_string())?.port();
-    println!("tabvm: serving {} at http://127.0.0.1:{port}/", root.display());
+    println!(
+        "tabvm: serving {} at http://127.0.0.1:{port}/",
+        root.display()
+    );
     let _ = io::stdout().flush();
     let root = Arc::new(root);
     for stream in listener.incoming() {
         let Ok(stream) = stream else { continue };
         let root = Arc::clone(&root);
         // A failed spawn (out of threads) drops this one connection only.
-        let _ = thread::Builder::new().name("tabvm-http".into()).spawn(move || {
-            let _ = connection(stream, &root);
-        });
+        let _ = thread::Builder::new()
+            .name("tabvm-http".into())
+            .spawn(move || {
+                let _ = connection(stream, &root);
+            });
     }
     Ok(())
 }
@@ -99,14 +110,21 @@ fn respond(w: &mut impl Write, request: &Request, root: &Path) -> io::Result<boo
                 io::copy(&mut file.take(length), w)?;
             }
         }
-        Found::Directory(location) => message(w, 301, &[("Location", location.as_str())], head_only)?,
+        Found::Directory(location) => {
+            message(w, 301, &[("Location", location.as_str())], head_only)?
+        }
         Found::Refused(status) => message(w, status, &[], head_only)?,
     }
     Ok(true)
 }
 
 /// A short plain-text response ("404 Not Found").
-fn message(w: &mut impl Write, status: u16, extra: &[(&str, &str)], head_only: bool) -> io::Result<()> {
+fn message(
+    w: &mut impl Write,
+    status: u16,
+    extra: &[(&str, &str)],
+    head_only: bool,
+) -> io::Result<()> {
     let body = format!("{status} {}\n", http::reason(status));
     let mut headers = COMMON_HEADERS.to_vec();
     headers.push(("Content-Type", "text/plain; charset=utf-8"));
@@ -129,7 +147,9 @@ enum Found {
 
 fn resolve(root: &Path, target: &str) -> Found {
     let path = target.split(['?', '#']).next().unwrap_or_default();
-    let Some(decoded) = percent_decode(path) else { return Found::Refused(400) };
+    let Some(decoded) = percent_decode(path) else {
+        return Found::Refused(400);
+    };
     if !decoded.starts_with('/') || decoded.contains('\0') {
         return Found::Refused(400);
     }
@@ -175,7 +195,11 @@ fn percent_decode(s: &str) -> Option<String> {
 /// The Content-Type for a file, by extension (module workers and
 /// `WebAssembly.instantiateStreaming` insist on the right ones).
 fn content_type(path: &Path) -> &'static str {
-    match path.extension().and_then(|e| e.to_str()).unwrap_or_default() {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default()
+    {
         "html" | "htm" => "text/html; charset=utf-8",
         "js" | "mjs" => "text/javascript; charset=utf-8",
         "wasm" => "application/wasm",
@@ -208,10 +232,18 @@ mod tests {
         std::fs::create_dir_all(dir.join("sub")).unwrap();
         std::fs::write(dir.join("sub/index.html"), "hi").unwrap();
         let root = dir.canonicalize().unwrap();
-        assert!(matches!(resolve(&root, "/sub/?q"), Found::File(p, _) if p.ends_with("sub/index.html")));
+        assert!(
+            matches!(resolve(&root, "/sub/?q"), Found::File(p, _) if p.ends_with("sub/index.html"))
+        );
         assert!(matches!(resolve(&root, "/sub"), Found::Directory(l) if l == "/sub/"));
-        assert!(matches!(resolve(&root, "/sub/../sub/index.html"), Found::Refused(403)));
-        assert!(matches!(resolve(&root, "/%2e%2e/etc/passwd"), Found::Refused(403)));
+        assert!(matches!(
+            resolve(&root, "/sub/../sub/index.html"),
+            Found::Refused(403)
+        ));
+        assert!(matches!(
+            resolve(&root, "/%2e%2e/etc/passwd"),
+            Found::Refused(403)
+        ));
         assert!(matches!(resolve(&root, "/missing"), Found::Refused(404)));
         assert!(matches!(resolve(&root, "relative"), Found::Refused(400)));
         std::fs::remove_dir_all(&dir).unwrap();
@@ -220,7 +252,10 @@ mod tests {
     #[test]
     fn content_types() {
         assert_eq!(content_type(Path::new("a/x.wasm")), "application/wasm");
-        assert_eq!(content_type(Path::new("xterm.mjs")), "text/javascript; charset=utf-8");
+        assert_eq!(
+            content_type(Path::new("xterm.mjs")),
+            "text/javascript; charset=utf-8"
+        );
         assert_eq!(content_type(Path::new("root.tar")), "application/x-tar");
         assert_eq!(content_type(Path::new("noext")), "application/octet-stream");
     }

@@ -79,8 +79,15 @@ pub struct BlockCache {
 
 impl Default for BlockCache {
     fn default() -> Self {
-        let front = vec![None; FRONT].into_boxed_slice().try_into().unwrap_or_else(|_| unreachable!("FRONT slots"));
-        BlockCache { front, blocks: EipMap::default(), by_page: EipMap::default() }
+        let front = vec![None; FRONT]
+            .into_boxed_slice()
+            .try_into()
+            .unwrap_or_else(|_| unreachable!("FRONT slots"));
+        BlockCache {
+            front,
+            blocks: EipMap::default(),
+            by_page: EipMap::default(),
+        }
     }
 }
 
@@ -192,12 +199,22 @@ fn decode(mem: &mut AddressSpace, eip: u32) -> Result<Block, Fault> {
     }
     let last = insns.last().map_or(eip, |i| i.next_ip32().wrapping_sub(1));
     let fallthrough = last.wrapping_add(1);
-    let mut ops: Vec<Op> = insns.into_iter().enumerate().map(|(i, insn)| Op::new(insn, i as u8)).collect();
+    let mut ops: Vec<Op> = insns
+        .into_iter()
+        .enumerate()
+        .map(|(i, insn)| Op::new(insn, i as u8))
+        .collect();
     let count = ops.len();
     if fast::fuse_branch(&mut ops) {
         ops.pop();
     }
-    Ok(Block { eip, fallthrough, ops: ops.into_boxed_slice(), count, pages: (eip >> 12, last >> 12) })
+    Ok(Block {
+        eip,
+        fallthrough,
+        ops: ops.into_boxed_slice(),
+        count,
+        pages: (eip >> 12, last >> 12),
+    })
 }
 
 #[cfg(test)]
@@ -208,12 +225,22 @@ mod tests {
     #[test]
     fn blocks_end_at_branches_span_pages_and_are_dropped_on_write() {
         let mut mem = AddressSpace::new();
-        mem.map_fixed(0x1000, 0x2000, Prot::READ | Prot::WRITE | Prot::EXEC, "code").unwrap();
+        mem.map_fixed(
+            0x1000,
+            0x2000,
+            Prot::READ | Prot::WRITE | Prot::EXEC,
+            "code",
+        )
+        .unwrap();
         // nop; nop; nop (crossing into the next page); jmp $; nop
-        mem.poke(0x1ffe, &[0x90, 0x90, 0x90, 0xeb, 0xfe, 0x90]).unwrap();
+        mem.poke(0x1ffe, &[0x90, 0x90, 0x90, 0xeb, 0xfe, 0x90])
+            .unwrap();
         let mut cache = BlockCache::new();
         let block = cache.get(&mut mem, 0x1ffe).unwrap();
-        assert_eq!((block.ops.len(), block.pages, block.fallthrough), (4, (1, 2), 0x2003));
+        assert_eq!(
+            (block.ops.len(), block.pages, block.fallthrough),
+            (4, (1, 2), 0x2003)
+        );
         assert_eq!(cache.len(), 1);
         // A store anywhere in the second page is reported and drops the block.
         mem.write_u8(0x2800, 1).unwrap();
@@ -230,7 +257,8 @@ mod tests {
     #[test]
     fn long_straight_line_code_is_split() {
         let mut mem = AddressSpace::new();
-        mem.map_fixed(0x1000, 0x1000, Prot::READ | Prot::EXEC, "code").unwrap();
+        mem.map_fixed(0x1000, 0x1000, Prot::READ | Prot::EXEC, "code")
+            .unwrap();
         mem.poke(0x1000, &[0x40; 200]).unwrap(); // inc eax × 200
         let mut cache = BlockCache::new();
         assert_eq!(cache.get(&mut mem, 0x1000).unwrap().ops.len(), MAX_BLOCK);
@@ -239,7 +267,8 @@ mod tests {
     #[test]
     fn unfetchable_first_instruction_faults_at_the_missing_byte() {
         let mut mem = AddressSpace::new();
-        mem.map_fixed(0x1000, 0x1000, Prot::READ | Prot::EXEC, "code").unwrap();
+        mem.map_fixed(0x1000, 0x1000, Prot::READ | Prot::EXEC, "code")
+            .unwrap();
         mem.poke(0x1ffe, &[0xb8, 0x01]).unwrap(); // mov eax, imm32 cut by the page end
         let fault = BlockCache::new().get(&mut mem, 0x1ffe).err().unwrap();
         assert_eq!(fault.addr, 0x2000);

@@ -171,11 +171,37 @@ impl Cpu {
             M::Movsx => self.movsx(mem, insn),
             M::Lea => self.lea(insn),
             M::Xchg => self.xchg(mem, insn),
-            M::Cmova | M::Cmovae | M::Cmovb | M::Cmovbe | M::Cmove | M::Cmovg | M::Cmovge
-            | M::Cmovl | M::Cmovle | M::Cmovne | M::Cmovno | M::Cmovnp | M::Cmovns | M::Cmovo
-            | M::Cmovp | M::Cmovs => self.cmovcc(mem, insn),
-            M::Seta | M::Setae | M::Setb | M::Setbe | M::Sete | M::Setg | M::Setge | M::Setl
-            | M::Setle | M::Setne | M::Setno | M::Setnp | M::Setns | M::Seto | M::Setp
+            M::Cmova
+            | M::Cmovae
+            | M::Cmovb
+            | M::Cmovbe
+            | M::Cmove
+            | M::Cmovg
+            | M::Cmovge
+            | M::Cmovl
+            | M::Cmovle
+            | M::Cmovne
+            | M::Cmovno
+            | M::Cmovnp
+            | M::Cmovns
+            | M::Cmovo
+            | M::Cmovp
+            | M::Cmovs => self.cmovcc(mem, insn),
+            M::Seta
+            | M::Setae
+            | M::Setb
+            | M::Setbe
+            | M::Sete
+            | M::Setg
+            | M::Setge
+            | M::Setl
+            | M::Setle
+            | M::Setne
+            | M::Setno
+            | M::Setnp
+            | M::Setns
+            | M::Seto
+            | M::Setp
             | M::Sets => self.setcc(mem, insn),
             M::Bswap => self.bswap(insn),
             M::Xlatb => self.xlat(mem, insn),
@@ -199,8 +225,20 @@ impl Cpu {
             M::Bt | M::Bts | M::Btr | M::Btc => self.bit_test(mem, insn),
             M::Bsf | M::Bsr | M::Tzcnt | M::Lzcnt => self.bit_scan(mem, insn),
             // Strings (interp/string.rs).
-            M::Movsb | M::Movsw | M::Movsd | M::Stosb | M::Stosw | M::Stosd | M::Lodsb
-            | M::Lodsw | M::Lodsd | M::Cmpsb | M::Cmpsw | M::Cmpsd | M::Scasb | M::Scasw
+            M::Movsb
+            | M::Movsw
+            | M::Movsd
+            | M::Stosb
+            | M::Stosw
+            | M::Stosd
+            | M::Lodsb
+            | M::Lodsw
+            | M::Lodsd
+            | M::Cmpsb
+            | M::Cmpsw
+            | M::Cmpsd
+            | M::Scasb
+            | M::Scasw
             | M::Scasd
                 if is_string(insn) =>
             {
@@ -217,8 +255,22 @@ impl Cpu {
             M::Leave => self.leave(mem, insn),
             // Control flow (interp/control.rs).
             M::Jmp => self.jmp(mem, insn),
-            M::Ja | M::Jae | M::Jb | M::Jbe | M::Je | M::Jg | M::Jge | M::Jl | M::Jle | M::Jne
-            | M::Jno | M::Jnp | M::Jns | M::Jo | M::Jp | M::Js => {
+            M::Ja
+            | M::Jae
+            | M::Jb
+            | M::Jbe
+            | M::Je
+            | M::Jg
+            | M::Jge
+            | M::Jl
+            | M::Jle
+            | M::Jne
+            | M::Jno
+            | M::Jnp
+            | M::Jns
+            | M::Jo
+            | M::Jp
+            | M::Js => {
                 if self.cond(insn.condition_code()) {
                     self.eip = insn.near_branch32();
                 }
@@ -251,11 +303,41 @@ impl Cpu {
                 self.regs[2] = (self.retired >> 32) as u32;
                 Ok(())
             }
-            M::Nop | M::Pause | M::Endbr32 | M::Lfence | M::Mfence | M::Sfence | M::Prefetchnta
-            | M::Prefetcht0 | M::Prefetcht1 | M::Prefetcht2 | M::Prefetchw => Ok(()),
-            M::Hlt | M::Cli | M::Sti | M::In | M::Out | M::Insb | M::Insw | M::Insd | M::Outsb
-            | M::Outsw | M::Outsd | M::Iret | M::Iretd | M::Retf | M::Lgdt | M::Lidt | M::Lldt
-            | M::Ltr | M::Invd | M::Wbinvd | M::Invlpg | M::Rdmsr | M::Wrmsr | M::Clts
+            M::Nop
+            | M::Pause
+            | M::Endbr32
+            | M::Lfence
+            | M::Mfence
+            | M::Sfence
+            | M::Prefetchnta
+            | M::Prefetcht0
+            | M::Prefetcht1
+            | M::Prefetcht2
+            | M::Prefetchw => Ok(()),
+            M::Hlt
+            | M::Cli
+            | M::Sti
+            | M::In
+            | M::Out
+            | M::Insb
+            | M::Insw
+            | M::Insd
+            | M::Outsb
+            | M::Outsw
+            | M::Outsd
+            | M::Iret
+            | M::Iretd
+            | M::Retf
+            | M::Lgdt
+            | M::Lidt
+            | M::Lldt
+            | M::Ltr
+            | M::Invd
+            | M::Wbinvd
+            | M::Invlpg
+            | M::Rdmsr
+            | M::Wrmsr
+            | M::Clts
             | M::Lmsw => Err(Exit::GeneralProtection),
             M::INVALID | M::Ud0 | M::Ud1 | M::Ud2 => Err(Exit::InvalidOpcode),
             _ => match crate::x87::execute(self, mem, insn) {
@@ -270,7 +352,10 @@ impl Cpu {
 /// forms with implicit string operands are handled as strings.
 fn is_string(insn: &Instruction) -> bool {
     let string = |k| {
-        matches!(k, OpKind::MemorySegSI | OpKind::MemorySegESI | OpKind::MemoryESDI | OpKind::MemoryESEDI)
+        matches!(
+            k,
+            OpKind::MemorySegSI | OpKind::MemorySegESI | OpKind::MemoryESDI | OpKind::MemoryESEDI
+        )
     };
     string(insn.op0_kind()) || string(insn.op1_kind())
 }
@@ -281,8 +366,23 @@ fn lockable(insn: &Instruction) -> bool {
     insn.op0_kind() == OpKind::Memory
         && matches!(
             insn.mnemonic(),
-            M::Add | M::Adc | M::Sub | M::Sbb | M::And | M::Or | M::Xor | M::Inc | M::Dec
-                | M::Neg | M::Not | M::Bts | M::Btr | M::Btc | M::Xadd | M::Xchg | M::Cmpxchg
+            M::Add
+                | M::Adc
+                | M::Sub
+                | M::Sbb
+                | M::And
+                | M::Or
+                | M::Xor
+                | M::Inc
+                | M::Dec
+                | M::Neg
+                | M::Not
+                | M::Bts
+                | M::Btr
+                | M::Btc
+                | M::Xadd
+                | M::Xchg
+                | M::Cmpxchg
                 | M::Cmpxchg8b
         )
 }

@@ -78,7 +78,13 @@ impl Op {
             _ => (NONE, 0),
         };
         // (register index, mask) of an address part.
-        let mem_reg = |r: Register| if r == Register::None { (0, 0) } else { (gpr(r).0 as u8, u32::MAX) };
+        let mem_reg = |r: Register| {
+            if r == Register::None {
+                (0, 0)
+            } else {
+                (gpr(r).0 as u8, u32::MAX)
+            }
+        };
         let imm = (0..insn.op_count())
             .find_map(|n| match insn.op_kind(n) {
                 OpKind::NearBranch32 => Some(insn.near_branch32()),
@@ -117,7 +123,9 @@ impl Op {
     /// has a base register and no index register).
     #[inline(always)]
     fn ea<const K: u8>(&self, cpu: &Cpu) -> u32 {
-        let a = self.disp.wrapping_add(cpu.seg_base[usize::from(self.seg & 7)]);
+        let a = self
+            .disp
+            .wrapping_add(cpu.seg_base[usize::from(self.seg & 7)]);
         if K == MEMB {
             return a.wrapping_add(reg(cpu, self.base));
         }
@@ -191,7 +199,11 @@ fn cond_table(cc: ConditionCode) -> Option<u8> {
         C::g => |z, _, l| !z && !l,
         _ => return None,
     };
-    Some((0..8u8).filter(|&i| taken(i & 1 != 0, i & 2 != 0, i & 4 != 0)).fold(0, |t, i| t | 1 << i))
+    Some(
+        (0..8u8)
+            .filter(|&i| taken(i & 1 != 0, i & 2 != 0, i & 4 != 0))
+            .fold(0, |t, i| t | 1 << i),
+    )
 }
 
 /// Fuses a block's final `cmp`/`test` + `jcc` pair into the compare; the
@@ -200,8 +212,13 @@ pub(crate) fn fuse_branch(ops: &mut [Op]) -> bool {
     let [.., prev, last] = ops else { return false };
     let is_jcc = last.insn.condition_code() != ConditionCode::None
         && last.insn.op0_kind() == OpKind::NearBranch32
-        && !matches!(last.insn.mnemonic(), M::Loop | M::Loope | M::Loopne | M::Jecxz | M::Jcxz);
-    let Some(table) = cond_table(last.cc) else { return false };
+        && !matches!(
+            last.insn.mnemonic(),
+            M::Loop | M::Loope | M::Loopne | M::Jecxz | M::Jcxz
+        );
+    let Some(table) = cond_table(last.cc) else {
+        return false;
+    };
     if !is_jcc || !matches!(prev.insn.mnemonic(), M::Cmp | M::Test) {
         return false;
     }
@@ -231,9 +248,18 @@ fn select(op: &Op, fused: bool) -> Option<Handler> {
             return None;
         }
         let (regs, imms) = match w {
-            32 => (Register::EAX..=Register::EDI, [OpKind::Immediate32, OpKind::Immediate8to32]),
-            16 => (Register::AX..=Register::DI, [OpKind::Immediate16, OpKind::Immediate8to16]),
-            _ => (Register::AL..=Register::BH, [OpKind::Immediate8, OpKind::Immediate8]),
+            32 => (
+                Register::EAX..=Register::EDI,
+                [OpKind::Immediate32, OpKind::Immediate8to32],
+            ),
+            16 => (
+                Register::AX..=Register::DI,
+                [OpKind::Immediate16, OpKind::Immediate8to16],
+            ),
+            _ => (
+                Register::AL..=Register::BH,
+                [OpKind::Immediate8, OpKind::Immediate8],
+            ),
         };
         match insn.op_kind(n) {
             OpKind::Register if regs.contains(&insn.op_register(n)) => Some(R),
@@ -343,8 +369,22 @@ fn select(op: &Op, fused: bool) -> Option<Handler> {
                 _ => return None,
             }
         }
-        M::Ja | M::Jae | M::Jb | M::Jbe | M::Je | M::Jg | M::Jge | M::Jl | M::Jle | M::Jne
-        | M::Jno | M::Jnp | M::Jns | M::Jo | M::Jp | M::Js
+        M::Ja
+        | M::Jae
+        | M::Jb
+        | M::Jbe
+        | M::Je
+        | M::Jg
+        | M::Jge
+        | M::Jl
+        | M::Jle
+        | M::Jne
+        | M::Jno
+        | M::Jnp
+        | M::Jns
+        | M::Jo
+        | M::Jp
+        | M::Js
             if insn.op0_kind() == OpKind::NearBranch32 =>
         {
             jcc
@@ -451,7 +491,13 @@ fn store_hit<const W: u32>(mem: &mut AddressSpace, addr: u32, v: u32) -> bool {
 /// Reads an operand of kind `K` like [`read`], but memory only through the
 /// TLB (`None` on a miss).
 #[inline(always)]
-fn read_hit<const K: u8, const W: u32>(cpu: &Cpu, mem: &AddressSpace, op: &Op, reg: u8, shift: u8) -> Option<u32> {
+fn read_hit<const K: u8, const W: u32>(
+    cpu: &Cpu,
+    mem: &AddressSpace,
+    op: &Op,
+    reg: u8,
+    shift: u8,
+) -> Option<u32> {
     match K {
         R => Some(get::<W>(cpu, reg, shift)),
         MEM | MEMB => load_hit::<W>(mem, op.ea::<K>(cpu)),
@@ -477,7 +523,13 @@ macro_rules! hit_or_slow {
 
 /// Reads the source operand (operand 1, or 0 for one-operand forms).
 #[inline(always)]
-fn read<const K: u8, const W: u32>(cpu: &Cpu, mem: &mut AddressSpace, op: &Op, reg: u8, shift: u8) -> Result<u32, Fault> {
+fn read<const K: u8, const W: u32>(
+    cpu: &Cpu,
+    mem: &mut AddressSpace,
+    op: &Op,
+    reg: u8,
+    shift: u8,
+) -> Result<u32, Fault> {
     match K {
         R => Ok(get::<W>(cpu, reg, shift)),
         MEM | MEMB => load::<W>(mem, op.ea::<K>(cpu)),
@@ -488,7 +540,11 @@ fn read<const K: u8, const W: u32>(cpu: &Cpu, mem: &mut AddressSpace, op: &Op, r
 hit_or_slow!(mov, mov_hit, mov_slow, <const D: u8, const S: u8, const W: u32>);
 
 #[inline(always)]
-fn mov_hit<const D: u8, const S: u8, const W: u32>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Option<()> {
+fn mov_hit<const D: u8, const S: u8, const W: u32>(
+    cpu: &mut Cpu,
+    mem: &mut AddressSpace,
+    op: &Op,
+) -> Option<()> {
     let v = read_hit::<S, W>(cpu, mem, op, op.r1, op.sh1)?;
     match D {
         R => set::<W>(cpu, op.r0, op.sh0, v),
@@ -499,7 +555,11 @@ fn mov_hit<const D: u8, const S: u8, const W: u32>(cpu: &mut Cpu, mem: &mut Addr
 
 #[cold]
 #[inline(never)]
-fn mov_slow<const D: u8, const S: u8, const W: u32>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Flow {
+fn mov_slow<const D: u8, const S: u8, const W: u32>(
+    cpu: &mut Cpu,
+    mem: &mut AddressSpace,
+    op: &Op,
+) -> Flow {
     let v = read::<S, W>(cpu, mem, op, op.r1, op.sh1)?;
     match D {
         R => set::<W>(cpu, op.r0, op.sh0, v),
@@ -526,7 +586,11 @@ fn alu_result<const OP: u8>(cpu: &Cpu, a: u32, b: u32) -> (FlagOp, u32) {
 hit_or_slow!(alu, alu_hit, alu_slow, <const OP: u8, const D: u8, const S: u8, const W: u32>);
 
 #[inline(always)]
-fn alu_hit<const OP: u8, const D: u8, const S: u8, const W: u32>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Option<()> {
+fn alu_hit<const OP: u8, const D: u8, const S: u8, const W: u32>(
+    cpu: &mut Cpu,
+    mem: &mut AddressSpace,
+    op: &Op,
+) -> Option<()> {
     let b = read_hit::<S, W>(cpu, mem, op, op.r1, op.sh1)?;
     let addr = if is_mem(D) { op.ea::<D>(cpu) } else { 0 };
     let a = match D {
@@ -546,7 +610,11 @@ fn alu_hit<const OP: u8, const D: u8, const S: u8, const W: u32>(cpu: &mut Cpu, 
 
 #[cold]
 #[inline(never)]
-fn alu_slow<const OP: u8, const D: u8, const S: u8, const W: u32>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Flow {
+fn alu_slow<const OP: u8, const D: u8, const S: u8, const W: u32>(
+    cpu: &mut Cpu,
+    mem: &mut AddressSpace,
+    op: &Op,
+) -> Flow {
     let b = read::<S, W>(cpu, mem, op, op.r1, op.sh1)?;
     let addr = if is_mem(D) { op.ea::<D>(cpu) } else { 0 };
     let a = match D {
@@ -575,7 +643,11 @@ hit_or_slow!(
     alu_jcc, alu_jcc_hit, alu_jcc_slow, <const OP: u8, const D: u8, const S: u8, const W: u32>);
 
 #[inline(always)]
-fn alu_jcc_hit<const OP: u8, const D: u8, const S: u8, const W: u32>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Option<()> {
+fn alu_jcc_hit<const OP: u8, const D: u8, const S: u8, const W: u32>(
+    cpu: &mut Cpu,
+    mem: &mut AddressSpace,
+    op: &Op,
+) -> Option<()> {
     let b = read_hit::<S, W>(cpu, mem, op, op.r1, op.sh1)?;
     let a = match D {
         R => get::<W>(cpu, op.r0, op.sh0),
@@ -587,7 +659,11 @@ fn alu_jcc_hit<const OP: u8, const D: u8, const S: u8, const W: u32>(cpu: &mut C
 
 #[cold]
 #[inline(never)]
-fn alu_jcc_slow<const OP: u8, const D: u8, const S: u8, const W: u32>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Flow {
+fn alu_jcc_slow<const OP: u8, const D: u8, const S: u8, const W: u32>(
+    cpu: &mut Cpu,
+    mem: &mut AddressSpace,
+    op: &Op,
+) -> Flow {
     let b = read::<S, W>(cpu, mem, op, op.r1, op.sh1)?;
     let a = match D {
         R => get::<W>(cpu, op.r0, op.sh0),
@@ -606,7 +682,13 @@ fn compare_branch<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op, a: u32, b:
     let sign = size.sign();
     let (flag_op, res, zf, cf, lt) = match OP {
         // Flipping the sign bit maps signed order onto unsigned order.
-        CMP => (FlagOp::Sub, a.wrapping_sub(b), a == b, a < b, (a ^ sign) < (b ^ sign)),
+        CMP => (
+            FlagOp::Sub,
+            a.wrapping_sub(b),
+            a == b,
+            a < b,
+            (a ^ sign) < (b ^ sign),
+        ),
         _ => (FlagOp::Logic, a & b, a & b == 0, false, a & b & sign != 0),
     };
     cpu.set_lazy(flag_op, size, a, b, res);
@@ -615,13 +697,21 @@ fn compare_branch<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op, a: u32, b:
     }
 }
 
-fn inc_dec<const INC: bool, const D: u8, const W: u32>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Flow {
+fn inc_dec<const INC: bool, const D: u8, const W: u32>(
+    cpu: &mut Cpu,
+    mem: &mut AddressSpace,
+    op: &Op,
+) -> Flow {
     let addr = if is_mem(D) { op.ea::<D>(cpu) } else { 0 };
     let a = match D {
         R => get::<W>(cpu, op.r0, op.sh0),
         _ => load::<W>(mem, addr)?,
     };
-    let (flag_op, res) = if INC { (FlagOp::Inc, a.wrapping_add(1)) } else { (FlagOp::Dec, a.wrapping_sub(1)) };
+    let (flag_op, res) = if INC {
+        (FlagOp::Inc, a.wrapping_add(1))
+    } else {
+        (FlagOp::Dec, a.wrapping_sub(1))
+    };
     match D {
         R => set::<W>(cpu, op.r0, op.sh0, res),
         _ => store::<W>(mem, addr, res)?,
@@ -633,7 +723,9 @@ fn inc_dec<const INC: bool, const D: u8, const W: u32>(cpu: &mut Cpu, mem: &mut 
 
 fn lea(cpu: &mut Cpu, _: &mut AddressSpace, op: &Op) -> Flow {
     // `lea` yields the offset: no segment base.
-    *reg_mut(cpu, op.r0) = op.ea::<MEM>(cpu).wrapping_sub(cpu.seg_base[usize::from(op.seg & 7)]);
+    *reg_mut(cpu, op.r0) = op
+        .ea::<MEM>(cpu)
+        .wrapping_sub(cpu.seg_base[usize::from(op.seg & 7)]);
     Ok(())
 }
 
@@ -655,7 +747,11 @@ hit_or_slow!(
     imul, imul_hit, imul_slow, <const S: u8, const IMM3: bool>);
 
 #[inline(always)]
-fn imul_hit<const S: u8, const IMM3: bool>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Option<()> {
+fn imul_hit<const S: u8, const IMM3: bool>(
+    cpu: &mut Cpu,
+    mem: &mut AddressSpace,
+    op: &Op,
+) -> Option<()> {
     let b = read_hit::<S, 32>(cpu, mem, op, op.r1, 0)?;
     multiply::<IMM3>(cpu, op, b);
     Some(())
@@ -663,7 +759,11 @@ fn imul_hit<const S: u8, const IMM3: bool>(cpu: &mut Cpu, mem: &mut AddressSpace
 
 #[cold]
 #[inline(never)]
-fn imul_slow<const S: u8, const IMM3: bool>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Flow {
+fn imul_slow<const S: u8, const IMM3: bool>(
+    cpu: &mut Cpu,
+    mem: &mut AddressSpace,
+    op: &Op,
+) -> Flow {
     let b = read::<S, 32>(cpu, mem, op, op.r1, 0)?;
     multiply::<IMM3>(cpu, op, b);
     Ok(())
@@ -693,7 +793,11 @@ fn shift_imm<const KIND: u8>(cpu: &mut Cpu, _: &mut AddressSpace, op: &Op) -> Fl
             (res, cf, (res >> 31 != 0) != cf)
         }
         1 => (a >> count, (a >> (count - 1)) & 1 != 0, a >> 31 != 0),
-        _ => (((a as i32) >> count) as u32, ((a as i32) >> (count - 1)) & 1 != 0, false),
+        _ => (
+            ((a as i32) >> count) as u32,
+            ((a as i32) >> (count - 1)) & 1 != 0,
+            false,
+        ),
     };
     *reg_mut(cpu, op.r0) = res;
     cpu.set_result_flags(Size::D, res, cf, of);
@@ -705,7 +809,11 @@ hit_or_slow!(
     extend, extend_hit, extend_slow, <const S: u8, const W: u32, const SIGNED: bool>);
 
 #[inline(always)]
-fn extend_hit<const S: u8, const W: u32, const SIGNED: bool>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Option<()> {
+fn extend_hit<const S: u8, const W: u32, const SIGNED: bool>(
+    cpu: &mut Cpu,
+    mem: &mut AddressSpace,
+    op: &Op,
+) -> Option<()> {
     let v = read_hit::<S, W>(cpu, mem, op, op.r1, op.sh1)?;
     *reg_mut(cpu, op.r0) = widen::<W, SIGNED>(v);
     Some(())
@@ -713,12 +821,20 @@ fn extend_hit<const S: u8, const W: u32, const SIGNED: bool>(cpu: &mut Cpu, mem:
 
 #[inline(always)]
 fn widen<const W: u32, const SIGNED: bool>(v: u32) -> u32 {
-    if SIGNED { size_of::<W>().sext(v) } else { v }
+    if SIGNED {
+        size_of::<W>().sext(v)
+    } else {
+        v
+    }
 }
 
 #[cold]
 #[inline(never)]
-fn extend_slow<const S: u8, const W: u32, const SIGNED: bool>(cpu: &mut Cpu, mem: &mut AddressSpace, op: &Op) -> Flow {
+fn extend_slow<const S: u8, const W: u32, const SIGNED: bool>(
+    cpu: &mut Cpu,
+    mem: &mut AddressSpace,
+    op: &Op,
+) -> Flow {
     let v = read::<S, W>(cpu, mem, op, op.r1, op.sh1)?;
     *reg_mut(cpu, op.r0) = widen::<W, SIGNED>(v);
     Ok(())
@@ -757,9 +873,28 @@ mod tests {
     /// Every fused compare-and-branch decides as the lazy flags would.
     #[test]
     fn fused_branches_agree_with_flags() {
-        let values = [0u32, 1, 2, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, 0x7fff_ffff, 0x8000_0000, u32::MAX];
+        let values = [
+            0u32,
+            1,
+            2,
+            0x7f,
+            0x80,
+            0xff,
+            0x7fff,
+            0x8000,
+            0xffff,
+            0x7fff_ffff,
+            0x8000_0000,
+            u32::MAX,
+        ];
         // cmp eax, ebx; cmp al, bl; cmp ax, bx; test eax, ebx; test bl, al
-        let compares: [&[u8]; 5] = [&[0x39, 0xd8], &[0x38, 0xd8], &[0x66, 0x39, 0xd8], &[0x85, 0xd8], &[0x84, 0xc3]];
+        let compares: [&[u8]; 5] = [
+            &[0x39, 0xd8],
+            &[0x38, 0xd8],
+            &[0x66, 0x39, 0xd8],
+            &[0x85, 0xd8],
+            &[0x84, 0xc3],
+        ];
         let mut mem = AddressSpace::new();
         let mut fused = 0;
         for compare in compares {
@@ -781,7 +916,14 @@ mod tests {
                         cpu.eip = fallthrough;
                         (ops[0].exec)(&mut cpu, &mut mem, &ops[0]).unwrap();
                         let taken = cpu.eip != fallthrough;
-                        assert_eq!(taken, cpu.cond(ops[1].cc), "{:?} {:#x} {:#x}", ops[1].insn, a, b);
+                        assert_eq!(
+                            taken,
+                            cpu.cond(ops[1].cc),
+                            "{:?} {:#x} {:#x}",
+                            ops[1].insn,
+                            a,
+                            b
+                        );
                     }
                 }
             }

@@ -63,7 +63,13 @@ pub(crate) struct Lazy {
 
 impl Default for Lazy {
     fn default() -> Self {
-        Lazy { op: FlagOp::None, sign: Size::D.sign(), a: 0, b: 0, res: 0 }
+        Lazy {
+            op: FlagOp::None,
+            sign: Size::D.sign(),
+            a: 0,
+            b: 0,
+            res: 0,
+        }
     }
 }
 
@@ -136,7 +142,9 @@ impl Cpu {
     pub(crate) fn of(&self) -> bool {
         let l = &self.lazy;
         match l.op {
-            FlagOp::Add | FlagOp::Adc | FlagOp::Inc => ((l.a ^ l.res) & (l.b ^ l.res)) & l.sign != 0,
+            FlagOp::Add | FlagOp::Adc | FlagOp::Inc => {
+                ((l.a ^ l.res) & (l.b ^ l.res)) & l.sign != 0
+            }
             FlagOp::Sub | FlagOp::Sbb | FlagOp::Dec => ((l.a ^ l.b) & (l.a ^ l.res)) & l.sign != 0,
             FlagOp::Logic => false,
             _ => self.flags & OF != 0,
@@ -270,15 +278,30 @@ mod tests {
     fn reference(size: Size, a: u32, b: u32, c: u32, sub: bool) -> u32 {
         let (m, bits) = (size.mask(), size.bits());
         let (a, b) = (a & m, b & m);
-        let (sa, sb) = (i64::from(size.sext(a) as i32), i64::from(size.sext(b) as i32));
+        let (sa, sb) = (
+            i64::from(size.sext(a) as i32),
+            i64::from(size.sext(b) as i32),
+        );
         let (wide, signed, low) = if sub {
-            (i64::from(a) - i64::from(b) - i64::from(c), sa - sb - i64::from(c), (a & 15) < (b & 15) + c)
+            (
+                i64::from(a) - i64::from(b) - i64::from(c),
+                sa - sb - i64::from(c),
+                (a & 15) < (b & 15) + c,
+            )
         } else {
-            (i64::from(a) + i64::from(b) + i64::from(c), sa + sb + i64::from(c), (a & 15) + (b & 15) + c > 15)
+            (
+                i64::from(a) + i64::from(b) + i64::from(c),
+                sa + sb + i64::from(c),
+                (a & 15) + (b & 15) + c > 15,
+            )
         };
         let res = wide as u32 & m;
         let mut f = 0;
-        f |= if wide < 0 || wide > i64::from(m) { CF } else { 0 };
+        f |= if wide < 0 || wide > i64::from(m) {
+            CF
+        } else {
+            0
+        };
         f |= if parity(res) { PF } else { 0 };
         f |= if low { AF } else { 0 };
         f |= if res == 0 { ZF } else { 0 };
@@ -309,9 +332,17 @@ mod tests {
             for size in [Size::B, Size::W, Size::D] {
                 let m = size.mask();
                 for (sub, op) in [(false, FlagOp::Adc), (true, FlagOp::Sbb)] {
-                    let res = if sub { a.wrapping_sub(b).wrapping_sub(c) } else { a.wrapping_add(b).wrapping_add(c) };
+                    let res = if sub {
+                        a.wrapping_sub(b).wrapping_sub(c)
+                    } else {
+                        a.wrapping_add(b).wrapping_add(c)
+                    };
                     cpu.set_lazy(op, size, a & m, b & m, res);
-                    assert_eq!(cpu.eflags() & ARITH, reference(size, a, b, c, sub), "{op:?} {size:?} {a:#x} {b:#x} {c}");
+                    assert_eq!(
+                        cpu.eflags() & ARITH,
+                        reference(size, a, b, c, sub),
+                        "{op:?} {size:?} {a:#x} {b:#x} {c}"
+                    );
                 }
             }
         }
@@ -320,8 +351,37 @@ mod tests {
     #[test]
     fn fast_conditions_agree_with_flags() {
         use ConditionCode as C;
-        let all = [C::o, C::no, C::b, C::ae, C::e, C::ne, C::be, C::a, C::s, C::ns, C::p, C::np, C::l, C::ge, C::le, C::g];
-        let values = [0u32, 1, 2, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0x7fff_ffff, 0x8000_0000, u32::MAX];
+        let all = [
+            C::o,
+            C::no,
+            C::b,
+            C::ae,
+            C::e,
+            C::ne,
+            C::be,
+            C::a,
+            C::s,
+            C::ns,
+            C::p,
+            C::np,
+            C::l,
+            C::ge,
+            C::le,
+            C::g,
+        ];
+        let values = [
+            0u32,
+            1,
+            2,
+            0x7f,
+            0x80,
+            0xff,
+            0x7fff,
+            0x8000,
+            0x7fff_ffff,
+            0x8000_0000,
+            u32::MAX,
+        ];
         let mut cpu = Cpu::new();
         for size in [Size::B, Size::W, Size::D] {
             for &a in &values {
@@ -330,7 +390,11 @@ mod tests {
                     for (op, res) in [(FlagOp::Sub, a.wrapping_sub(b)), (FlagOp::Logic, a & b)] {
                         cpu.set_lazy(op, size, a, b, res);
                         for cc in all {
-                            assert_eq!(cpu.cond(cc), cpu.cond_slow(cc), "{op:?} {size:?} {a:#x} {b:#x} {cc:?}");
+                            assert_eq!(
+                                cpu.cond(cc),
+                                cpu.cond_slow(cc),
+                                "{op:?} {size:?} {a:#x} {b:#x} {cc:?}"
+                            );
                         }
                     }
                 }

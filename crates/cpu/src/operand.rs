@@ -112,7 +112,8 @@ impl Cpu {
     /// %fs/%gs TLS segments in Linux user mode).
     #[inline]
     pub(crate) fn effective_address(&self, insn: &Instruction) -> u32 {
-        self.offset_address(insn).wrapping_add(self.seg_base[seg_index(insn.memory_segment())])
+        self.offset_address(insn)
+            .wrapping_add(self.seg_base[seg_index(insn.memory_segment())])
     }
 
     /// The offset part of the memory operand (what `lea` computes). With a
@@ -173,7 +174,13 @@ impl Cpu {
     }
 
     #[inline(always)]
-    pub(crate) fn write(&mut self, mem: &mut AddressSpace, loc: Loc, size: Size, v: u32) -> Result<(), Fault> {
+    pub(crate) fn write(
+        &mut self,
+        mem: &mut AddressSpace,
+        loc: Loc,
+        size: Size,
+        v: u32,
+    ) -> Result<(), Fault> {
         match loc {
             Loc::Reg(i, shift) => {
                 self.write_reg(i, shift, size, v);

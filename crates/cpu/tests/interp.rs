@@ -36,13 +36,24 @@ impl Machine {
         let mut mem = AddressSpace::new();
         let rwx = Prot::READ | Prot::WRITE | Prot::EXEC;
         mem.map_fixed(CODE, 0x1000, rwx, "code").unwrap();
-        mem.map_fixed(DATA, 0x8000, Prot::READ | Prot::WRITE, "data").unwrap();
-        mem.map_fixed(STACK_TOP - 0x2000, 0x2000, Prot::READ | Prot::WRITE, "stack").unwrap();
+        mem.map_fixed(DATA, 0x8000, Prot::READ | Prot::WRITE, "data")
+            .unwrap();
+        mem.map_fixed(
+            STACK_TOP - 0x2000,
+            0x2000,
+            Prot::READ | Prot::WRITE,
+            "stack",
+        )
+        .unwrap();
         mem.poke(CODE, code).unwrap();
         let mut cpu = Cpu::new();
         cpu.eip = CODE;
         cpu.set_reg(Reg::Esp, STACK_TOP);
-        Machine { cpu, mem, cache: BlockCache::new() }
+        Machine {
+            cpu,
+            mem,
+            cache: BlockCache::new(),
+        }
     }
 
     fn run(&mut self) -> Exit {
@@ -106,7 +117,10 @@ fn sar_rotates_and_double_shifts() {
 fn imul_forms_and_overflow_flags() {
     let m = run(code!("mov eax, 0x10000; mov ecx, 0x10000; imul eax, ecx; pushfd; pop esi; mov eax, -2; mov ecx, 3; imul ecx; pushfd; pop edi; mov ebx, 7; imul ebx, ebx, -3; int 0x80", &[0xb8, 0x00, 0x00, 0x01, 0x00, 0xb9, 0x00, 0x00, 0x01, 0x00, 0x0f, 0xaf, 0xc1, 0x9c, 0x5e, 0xb8, 0xfe, 0xff, 0xff, 0xff, 0xb9, 0x03, 0x00, 0x00, 0x00, 0xf7, 0xe9, 0x9c, 0x5f, 0xbb, 0x07, 0x00, 0x00, 0x00, 0x6b, 0xdb, 0xfd, 0xcd, 0x80]));
     assert_eq!(m.reg(Reg::Esi) & (CF | OF), CF | OF);
-    assert_eq!((m.reg(Reg::Eax), m.reg(Reg::Edx)), (0xffff_fffa, 0xffff_ffff));
+    assert_eq!(
+        (m.reg(Reg::Eax), m.reg(Reg::Edx)),
+        (0xffff_fffa, 0xffff_ffff)
+    );
     assert_eq!(m.reg(Reg::Edi) & (CF | OF), 0);
     assert_eq!(m.reg(Reg::Ebx), -21i32 as u32);
 }
@@ -120,30 +134,52 @@ fn mul_div_idiv() {
 
 #[test]
 fn divide_by_zero_stops_at_the_div() {
-    let mut m = Machine::new(code!("mov eax, 5; xor edx, edx; xor ecx, ecx; div ecx", &[0xb8, 0x05, 0x00, 0x00, 0x00, 0x31, 0xd2, 0x31, 0xc9, 0xf7, 0xf1]));
+    let mut m = Machine::new(code!(
+        "mov eax, 5; xor edx, edx; xor ecx, ecx; div ecx",
+        &[0xb8, 0x05, 0x00, 0x00, 0x00, 0x31, 0xd2, 0x31, 0xc9, 0xf7, 0xf1]
+    ));
     assert_eq!(m.run(), Exit::DivideError);
     assert_eq!(m.cpu.eip, CODE + 9);
     assert_eq!(m.reg(Reg::Eax), 5);
     // Quotient overflow: 0x80000000 / -1.
-    let mut m = Machine::new(code!("mov eax, 0x80000000; cdq; mov ecx, -1; idiv ecx", &[0xb8, 0x00, 0x00, 0x00, 0x80, 0x99, 0xb9, 0xff, 0xff, 0xff, 0xff, 0xf7, 0xf9]));
+    let mut m = Machine::new(code!(
+        "mov eax, 0x80000000; cdq; mov ecx, -1; idiv ecx",
+        &[0xb8, 0x00, 0x00, 0x00, 0x80, 0x99, 0xb9, 0xff, 0xff, 0xff, 0xff, 0xf7, 0xf9]
+    ));
     assert_eq!(m.run(), Exit::DivideError);
     assert_eq!(m.cpu.eip, CODE + 11);
 }
 
 #[test]
 fn page_faults_are_precise() {
-    let mut m = Machine::new(code!("mov eax, 7; mov eax, [0x50000]", &[0xb8, 0x07, 0x00, 0x00, 0x00, 0xa1, 0x00, 0x00, 0x05, 0x00]));
-    let Exit::PageFault(f) = m.run() else { panic!("no fault") };
+    let mut m = Machine::new(code!(
+        "mov eax, 7; mov eax, [0x50000]",
+        &[0xb8, 0x07, 0x00, 0x00, 0x00, 0xa1, 0x00, 0x00, 0x05, 0x00]
+    ));
+    let Exit::PageFault(f) = m.run() else {
+        panic!("no fault")
+    };
     assert_eq!((f.addr, f.access), (0x50000, Access::Read));
     assert_eq!((m.cpu.eip, m.reg(Reg::Eax)), (CODE + 5, 7));
     // A push that faults leaves esp alone.
-    let mut m = Machine::new(code!("mov esp, 0x50004; push 1", &[0xbc, 0x04, 0x00, 0x05, 0x00, 0x6a, 0x01]));
+    let mut m = Machine::new(code!(
+        "mov esp, 0x50004; push 1",
+        &[0xbc, 0x04, 0x00, 0x05, 0x00, 0x6a, 0x01]
+    ));
     assert!(matches!(m.run(), Exit::PageFault(_)));
     assert_eq!((m.cpu.eip, m.reg(Reg::Esp)), (CODE + 5, 0x50004));
     // Jumping to unmapped code faults with eip at the target.
-    let mut m = Machine::new(code!("mov eax, 0x60000; jmp eax", &[0xb8, 0x00, 0x00, 0x06, 0x00, 0xff, 0xe0]));
-    let Exit::PageFault(f) = m.run() else { panic!("no fault") };
-    assert_eq!((f.addr, f.access, m.cpu.eip), (0x60000, Access::Exec, 0x60000));
+    let mut m = Machine::new(code!(
+        "mov eax, 0x60000; jmp eax",
+        &[0xb8, 0x00, 0x00, 0x06, 0x00, 0xff, 0xe0]
+    ));
+    let Exit::PageFault(f) = m.run() else {
+        panic!("no fault")
+    };
+    assert_eq!(
+        (f.addr, f.access, m.cpu.eip),
+        (0x60000, Access::Exec, 0x60000)
+    );
 }
 
 #[test]
@@ -168,12 +204,21 @@ fn rep_movsb_backwards_and_movsd_forwards() {
     }
     let first_diff = copy.iter().zip(&expect).position(|(a, b)| a != b);
     assert_eq!(first_diff, None);
-    assert_eq!((m.reg(Reg::Ecx), m.reg(Reg::Esi), m.reg(Reg::Edi)), (0, 0x10000 + 12000, 0x12000 + 12000));
+    assert_eq!(
+        (m.reg(Reg::Ecx), m.reg(Reg::Esi), m.reg(Reg::Edi)),
+        (0, 0x10000 + 12000, 0x12000 + 12000)
+    );
 }
 
 #[test]
 fn repne_scasb_finds_a_byte() {
-    let mut m = Machine::new(code!("mov edi, 0x10000; mov ecx, 100; mov al, 0; repne scasb; int 0x80", &[0xbf, 0x00, 0x00, 0x01, 0x00, 0xb9, 0x64, 0x00, 0x00, 0x00, 0xb0, 0x00, 0xf2, 0xae, 0xcd, 0x80]));
+    let mut m = Machine::new(code!(
+        "mov edi, 0x10000; mov ecx, 100; mov al, 0; repne scasb; int 0x80",
+        &[
+            0xbf, 0x00, 0x00, 0x01, 0x00, 0xb9, 0x64, 0x00, 0x00, 0x00, 0xb0, 0x00, 0xf2, 0xae,
+            0xcd, 0x80
+        ]
+    ));
     m.mem.poke(DATA, b"hello\0").unwrap();
     assert_eq!(m.run(), Exit::Syscall);
     assert_eq!((m.reg(Reg::Edi), m.reg(Reg::Ecx)), (DATA + 6, 94));
@@ -188,7 +233,10 @@ fn cmpxchg8b_both_outcomes() {
     // First: equal, so memory takes ecx:ebx. Second: not equal (memory
     // changed), so edx:eax takes memory.
     assert_eq!(m.mem.read_u64(DATA), Ok(0x3333_3333_4444_4444));
-    assert_eq!((m.reg(Reg::Edx), m.reg(Reg::Eax)), (0x3333_3333, 0x4444_4444));
+    assert_eq!(
+        (m.reg(Reg::Edx), m.reg(Reg::Eax)),
+        (0x3333_3333, 0x4444_4444)
+    );
     assert_eq!(m.reg(Reg::Ebx) & 0xffff, 0x0001);
 }
 
@@ -204,7 +252,10 @@ fn xadd_cmpxchg_bt_bsf() {
 #[test]
 fn self_modifying_code_is_redecoded() {
     // The store patches the immediate of the next instruction in the same block.
-    let m = run(code!("mov byte ptr [target+1], 42; target: mov eax, 0; int 0x80", &[0xc6, 0x05, 0x08, 0x10, 0x00, 0x00, 0x2a, 0xb8, 0x00, 0x00, 0x00, 0x00, 0xcd, 0x80]));
+    let m = run(code!(
+        "mov byte ptr [target+1], 42; target: mov eax, 0; int 0x80",
+        &[0xc6, 0x05, 0x08, 0x10, 0x00, 0x00, 0x2a, 0xb8, 0x00, 0x00, 0x00, 0x00, 0xcd, 0x80]
+    ));
     assert_eq!(m.reg(Reg::Eax), 42);
     // A loop whose body is patched between iterations.
     let m = run(code!("xor ebx, ebx; mov ecx, 3; again: call body; inc byte ptr [body+2]; loop again; int 0x80; body: add ebx, 1; ret", &[0x31, 0xdb, 0xb9, 0x03, 0x00, 0x00, 0x00, 0xe8, 0x0a, 0x00, 0x00, 0x00, 0xfe, 0x05, 0x18, 0x10, 0x00, 0x00, 0xe2, 0xf3, 0xcd, 0x80, 0x83, 0xc3, 0x01, 0xc3]));
@@ -238,7 +289,13 @@ fn pusha_popa_pushf_lahf_sahf() {
 
 #[test]
 fn cpuid_says_genuine_intel_with_cmov() {
-    let m = run(code!("xor eax, eax; cpuid; mov esi, ebx; mov eax, 1; cpuid; int 0x80", &[0x31, 0xc0, 0x0f, 0xa2, 0x89, 0xde, 0xb8, 0x01, 0x00, 0x00, 0x00, 0x0f, 0xa2, 0xcd, 0x80]));
+    let m = run(code!(
+        "xor eax, eax; cpuid; mov esi, ebx; mov eax, 1; cpuid; int 0x80",
+        &[
+            0x31, 0xc0, 0x0f, 0xa2, 0x89, 0xde, 0xb8, 0x01, 0x00, 0x00, 0x00, 0x0f, 0xa2, 0xcd,
+            0x80
+        ]
+    ));
     assert_eq!(&m.reg(Reg::Esi).to_le_bytes(), b"Genu");
     assert_eq!(m.reg(Reg::Edx) & (1 << 15 | 1 << 23 | 1 << 25), 1 << 15);
 }
@@ -269,8 +326,18 @@ fn bcd_adjusts() {
 
 #[test]
 fn segment_override_uses_the_tls_base() {
-    let mut m = Machine::new(code!("mov eax, 0x33; mov gs, eax; mov eax, gs:[4]; int 0x80", &[0xb8, 0x33, 0x00, 0x00, 0x00, 0x8e, 0xe8, 0x65, 0xa1, 0x04, 0x00, 0x00, 0x00, 0xcd, 0x80]));
-    m.cpu.tls[0] = tabvm_cpu::TlsDescriptor { base: DATA, limit: 0xfffff, present: true };
+    let mut m = Machine::new(code!(
+        "mov eax, 0x33; mov gs, eax; mov eax, gs:[4]; int 0x80",
+        &[
+            0xb8, 0x33, 0x00, 0x00, 0x00, 0x8e, 0xe8, 0x65, 0xa1, 0x04, 0x00, 0x00, 0x00, 0xcd,
+            0x80
+        ]
+    ));
+    m.cpu.tls[0] = tabvm_cpu::TlsDescriptor {
+        base: DATA,
+        limit: 0xfffff,
+        present: true,
+    };
     m.mem.write_u32(DATA + 4, 0xfeed).unwrap();
     assert_eq!(m.run(), Exit::Syscall);
     assert_eq!(m.reg(Reg::Eax), 0xfeed);
@@ -278,9 +345,18 @@ fn segment_override_uses_the_tls_base() {
 
 #[test]
 fn budget_stops_between_instructions_and_resumes() {
-    let mut m = Machine::new(code!("mov eax, 1; mov ebx, 2; mov ecx, 3; int 0x80; mov edx, 4; int 0x80", &[0xb8, 0x01, 0x00, 0x00, 0x00, 0xbb, 0x02, 0x00, 0x00, 0x00, 0xb9, 0x03, 0x00, 0x00, 0x00, 0xcd, 0x80, 0xba, 0x04, 0x00, 0x00, 0x00, 0xcd, 0x80]));
+    let mut m = Machine::new(code!(
+        "mov eax, 1; mov ebx, 2; mov ecx, 3; int 0x80; mov edx, 4; int 0x80",
+        &[
+            0xb8, 0x01, 0x00, 0x00, 0x00, 0xbb, 0x02, 0x00, 0x00, 0x00, 0xb9, 0x03, 0x00, 0x00,
+            0x00, 0xcd, 0x80, 0xba, 0x04, 0x00, 0x00, 0x00, 0xcd, 0x80
+        ]
+    ));
     assert_eq!(m.cpu.run(&mut m.mem, &mut m.cache, 2), Exit::Budget);
-    assert_eq!((m.cpu.eip, m.reg(Reg::Ebx), m.reg(Reg::Ecx)), (CODE + 10, 2, 0));
+    assert_eq!(
+        (m.cpu.eip, m.reg(Reg::Ebx), m.reg(Reg::Ecx)),
+        (CODE + 10, 2, 0)
+    );
     assert_eq!(m.run(), Exit::Syscall);
     assert_eq!((m.cpu.eip, m.reg(Reg::Ecx)), (CODE + 17, 3));
     // The kernel resumes after `int 0x80`.
@@ -290,12 +366,25 @@ fn budget_stops_between_instructions_and_resumes() {
 
 #[test]
 fn remapped_code_page_is_redecoded() {
-    let mut m = run(code!("mov eax, 1; int 0x80", &[0xb8, 0x01, 0x00, 0x00, 0x00, 0xcd, 0x80]));
+    let mut m = run(code!(
+        "mov eax, 1; int 0x80",
+        &[0xb8, 0x01, 0x00, 0x00, 0x00, 0xcd, 0x80]
+    ));
     assert_eq!(m.reg(Reg::Eax), 1);
     // Replace the page as munmap + mmap + write would; the cached block must go.
     m.mem.unmap(CODE, 0x1000).unwrap();
-    m.mem.map_fixed(CODE, 0x1000, Prot::READ | Prot::EXEC, "code").unwrap();
-    m.mem.poke(CODE, code!("mov eax, 2; int 0x80", &[0xb8, 0x02, 0x00, 0x00, 0x00, 0xcd, 0x80])).unwrap();
+    m.mem
+        .map_fixed(CODE, 0x1000, Prot::READ | Prot::EXEC, "code")
+        .unwrap();
+    m.mem
+        .poke(
+            CODE,
+            code!(
+                "mov eax, 2; int 0x80",
+                &[0xb8, 0x02, 0x00, 0x00, 0x00, 0xcd, 0x80]
+            ),
+        )
+        .unwrap();
     m.cpu.eip = CODE;
     assert_eq!(m.run(), Exit::Syscall);
     assert_eq!(m.reg(Reg::Eax), 2);
@@ -307,7 +396,10 @@ fn sixteen_bit_forms() {
     assert_eq!(m.reg(Reg::Eax), 0x1234_5677);
     assert_eq!(m.reg(Reg::Ecx) & 0xff, 1);
     assert_eq!(m.reg(Reg::Edx), 0x5677);
-    assert_eq!((m.reg(Reg::Esi), m.reg(Reg::Edi)), (0x0001_fffe, 0xffff_fffe));
+    assert_eq!(
+        (m.reg(Reg::Esi), m.reg(Reg::Edi)),
+        (0x0001_fffe, 0xffff_fffe)
+    );
     assert_eq!(m.reg(Reg::Ebp) & 0xffff, 0x1234);
     assert_eq!(m.reg(Reg::Esp), STACK_TOP);
 }
@@ -326,10 +418,25 @@ fn random_code_never_panics() {
     for _ in 0..3000 {
         let code: Vec<u8> = (0..96).map(|_| next() as u8).collect();
         let mut m = Machine::new(&code);
-        for r in [Reg::Eax, Reg::Ebx, Reg::Ecx, Reg::Edx, Reg::Esi, Reg::Edi, Reg::Ebp] {
+        for r in [
+            Reg::Eax,
+            Reg::Ebx,
+            Reg::Ecx,
+            Reg::Edx,
+            Reg::Esi,
+            Reg::Edi,
+            Reg::Ebp,
+        ] {
             // Mostly pointers into the data area, sometimes anything.
             let v = next() as u32;
-            m.cpu.set_reg(r, if v & 3 == 0 { v } else { DATA + (v >> 8) % 0x8000 });
+            m.cpu.set_reg(
+                r,
+                if v & 3 == 0 {
+                    v
+                } else {
+                    DATA + (v >> 8) % 0x8000
+                },
+            );
         }
         m.cpu.set_eflags(next() as u32);
         let mut exits = 0;
@@ -345,14 +452,28 @@ fn random_code_never_panics() {
 #[test]
 fn fused_compare_and_branch_is_precise() {
     // A loop ending in cmp + jcc (fused): counts, faults and budget stops.
-    let m = run(code!("xor eax, eax; l: inc eax; cmp eax, 1000; jb l; int 0x80", &[0x31, 0xc0, 0x40, 0x3d, 0xe8, 0x03, 0x00, 0x00, 0x72, 0xf8, 0xcd, 0x80]));
+    let m = run(code!(
+        "xor eax, eax; l: inc eax; cmp eax, 1000; jb l; int 0x80",
+        &[0x31, 0xc0, 0x40, 0x3d, 0xe8, 0x03, 0x00, 0x00, 0x72, 0xf8, 0xcd, 0x80]
+    ));
     assert_eq!(m.reg(Reg::Eax), 1000);
     assert_eq!(m.cpu.eflags() & (ZF | CF), ZF);
-    let mut m = Machine::new(code!("mov eax, 3; cmp dword ptr [0x50000], eax; jne l; l: int 0x80", &[0xb8, 0x03, 0x00, 0x00, 0x00, 0x39, 0x05, 0x00, 0x00, 0x05, 0x00, 0x75, 0x00, 0xcd, 0x80]));
-    let Exit::PageFault(f) = m.run() else { panic!("no fault") };
+    let mut m = Machine::new(code!(
+        "mov eax, 3; cmp dword ptr [0x50000], eax; jne l; l: int 0x80",
+        &[
+            0xb8, 0x03, 0x00, 0x00, 0x00, 0x39, 0x05, 0x00, 0x00, 0x05, 0x00, 0x75, 0x00, 0xcd,
+            0x80
+        ]
+    ));
+    let Exit::PageFault(f) = m.run() else {
+        panic!("no fault")
+    };
     assert_eq!((f.addr, m.cpu.eip), (0x50000, CODE + 5));
     // Budget 2 ends between the two instructions of the first block at the latest.
-    let mut m = Machine::new(code!("l: inc eax; test eax, eax; jnz l", &[0x40, 0x85, 0xc0, 0x75, 0xfb]));
+    let mut m = Machine::new(code!(
+        "l: inc eax; test eax, eax; jnz l",
+        &[0x40, 0x85, 0xc0, 0x75, 0xfb]
+    ));
     assert_eq!(m.cpu.run(&mut m.mem, &mut m.cache, 1), Exit::Budget);
     assert_eq!((m.cpu.eip, m.reg(Reg::Eax)), (CODE + 1, 1));
 }

@@ -26,7 +26,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use tabvm_kernel::abi::errno::Errno;
-use tabvm_kernel::vfs::{Creator, DirEntry, FileSystem, FileType, Ino, SetAttr, Stat, StatFs, Timespec};
+use tabvm_kernel::vfs::{
+    Creator, DirEntry, FileSystem, FileType, Ino, SetAttr, Stat, StatFs, Timespec,
+};
 
 /// A host directory mounted as a guest file system.
 pub struct HostDirFs {
@@ -41,18 +43,24 @@ pub struct HostDirFs {
 }
 
 fn errno(e: io::Error) -> Errno {
-    e.raw_os_error().and_then(|n| u16::try_from(n).ok()).map_or(Errno::EIO, Errno)
+    e.raw_os_error()
+        .and_then(|n| u16::try_from(n).ok())
+        .map_or(Errno::EIO, Errno)
 }
 
 fn timespec(sec: i64, nsec: i64) -> Timespec {
-    Timespec { sec, nsec: nsec.clamp(0, 999_999_999) as u32 }
+    Timespec {
+        sec,
+        nsec: nsec.clamp(0, 999_999_999) as u32,
+    }
 }
 
 fn system_time(t: Timespec) -> SystemTime {
     if t.sec >= 0 {
         SystemTime::UNIX_EPOCH + Duration::new(t.sec as u64, t.nsec)
     } else {
-        SystemTime::UNIX_EPOCH - Duration::from_secs(t.sec.unsigned_abs()) + Duration::from_nanos(u64::from(t.nsec))
+        SystemTime::UNIX_EPOCH - Duration::from_secs(t.sec.unsigned_abs())
+            + Duration::from_nanos(u64::from(t.nsec))
     }
 }
 
@@ -67,9 +75,18 @@ impl HostDirFs {
         let root = fs::canonicalize(path)?;
         let meta = fs::metadata(&root)?;
         if !meta.is_dir() {
-            return Err(io::Error::new(io::ErrorKind::NotADirectory, format!("{} is not a directory", root.display())));
+            return Err(io::Error::new(
+                io::ErrorKind::NotADirectory,
+                format!("{} is not a directory", root.display()),
+            ));
         }
-        let mut fs = HostDirFs { root, root_dev: meta.dev(), root_ino: 0, paths: HashMap::new(), open: HashMap::new() };
+        let mut fs = HostDirFs {
+            root,
+            root_dev: meta.dev(),
+            root_ino: 0,
+            paths: HashMap::new(),
+            open: HashMap::new(),
+        };
         fs.root_ino = fs.key(&meta);
         fs.paths.insert(fs.root_ino, PathBuf::new());
         Ok(fs)
@@ -112,7 +129,11 @@ impl HostDirFs {
         if !m.is_dir() {
             return Err(Errno::ENOTDIR);
         }
-        let rel = self.paths.get(&dir).ok_or(Errno::ENOENT)?.join(OsStr::from_bytes(name));
+        let rel = self
+            .paths
+            .get(&dir)
+            .ok_or(Errno::ENOENT)?
+            .join(OsStr::from_bytes(name));
         Ok((p.join(OsStr::from_bytes(name)), rel))
     }
 
@@ -122,7 +143,13 @@ impl HostDirFs {
         if !(m.is_file() || m.is_dir()) {
             return Err(Errno::EINVAL);
         }
-        let open = |write: bool| OpenOptions::new().read(true).write(write).custom_flags(libc::O_NOFOLLOW).open(p);
+        let open = |write: bool| {
+            OpenOptions::new()
+                .read(true)
+                .write(write)
+                .custom_flags(libc::O_NOFOLLOW)
+                .open(p)
+        };
         match open(m.is_file()) {
             Ok(f) => Ok(f),
             Err(_) => open(false).map_err(errno),
@@ -144,7 +171,12 @@ impl HostDirFs {
 
     /// Forgets recorded paths at or under `rel`, or moves them to `to`.
     fn repath(&mut self, rel: &Path, to: Option<&Path>) {
-        let moved: Vec<(Ino, PathBuf)> = self.paths.iter().filter(|(_, p)| p.starts_with(rel)).map(|(i, p)| (*i, p.clone())).collect();
+        let moved: Vec<(Ino, PathBuf)> = self
+            .paths
+            .iter()
+            .filter(|(_, p)| p.starts_with(rel))
+            .map(|(i, p)| (*i, p.clone()))
+            .collect();
         for (ino, p) in moved {
             self.paths.remove(&ino);
             if let (Some(to), Ok(tail)) = (to, p.strip_prefix(rel)) {
@@ -162,8 +194,14 @@ impl FileSystem for HostDirFs {
     fn lookup(&mut self, dir: Ino, name: &[u8]) -> Result<Ino, Errno> {
         if name == b".." {
             self.lstat(dir)?;
-            let parent = self.paths.get(&dir).and_then(|p| p.parent()).map(Path::to_path_buf);
-            let Some(parent) = parent else { return Ok(self.root_ino) };
+            let parent = self
+                .paths
+                .get(&dir)
+                .and_then(|p| p.parent())
+                .map(Path::to_path_buf);
+            let Some(parent) = parent else {
+                return Ok(self.root_ino);
+            };
             let m = fs::symlink_metadata(self.root.join(&parent)).map_err(errno)?;
             let ino = self.key(&m);
             self.paths.insert(ino, parent);
@@ -189,7 +227,10 @@ impl FileSystem for HostDirFs {
             nlink: m.nlink() as u32,
             uid: m.uid(),
             gid: m.gid(),
-            rdev: ((((rdev >> 8) & 0xfff) | ((rdev >> 32) & !0xfff)) as u32, ((rdev & 0xff) | ((rdev >> 12) & !0xff)) as u32),
+            rdev: (
+                (((rdev >> 8) & 0xfff) | ((rdev >> 32) & !0xfff)) as u32,
+                ((rdev & 0xff) | ((rdev >> 12) & !0xff)) as u32,
+            ),
             size: m.size(),
             blocks: m.blocks(),
             blksize: m.blksize() as u32,
@@ -222,7 +263,11 @@ impl FileSystem for HostDirFs {
                 e.metadata().map(|m| kind(&m)).unwrap_or(FileType::Regular)
             };
             let ino = std::os::unix::fs::DirEntryExt::ino(&e) ^ ((m.dev() ^ self.root_dev) << 40);
-            out.push(DirEntry { ino, kind, name: e.file_name().as_bytes().to_vec() });
+            out.push(DirEntry {
+                ino,
+                kind,
+                name: e.file_name().as_bytes().to_vec(),
+            });
         }
         Ok(out)
     }
@@ -232,12 +277,25 @@ impl FileSystem for HostDirFs {
         if !m.file_type().is_symlink() {
             return Err(Errno::EINVAL);
         }
-        Ok(fs::read_link(p).map_err(errno)?.as_os_str().as_bytes().to_vec())
+        Ok(fs::read_link(p)
+            .map_err(errno)?
+            .as_os_str()
+            .as_bytes()
+            .to_vec())
     }
 
     fn statfs(&mut self) -> StatFs {
         // Without statvfs (an unsafe call) report a roomy ext4-like volume.
-        StatFs { magic: 0xef53, bsize: 4096, blocks: 1 << 28, bfree: 1 << 27, bavail: 1 << 27, files: 1 << 24, ffree: 1 << 23, namelen: 255 }
+        StatFs {
+            magic: 0xef53,
+            bsize: 4096,
+            blocks: 1 << 28,
+            bfree: 1 << 27,
+            bavail: 1 << 27,
+            files: 1 << 24,
+            ffree: 1 << 23,
+            namelen: 255,
+        }
     }
 
     fn open(&mut self, ino: Ino) {
@@ -270,17 +328,33 @@ impl FileSystem for HostDirFs {
         self.with_file(ino, |f| f.set_len(size))
     }
 
-    fn create(&mut self, dir: Ino, name: &[u8], kind: FileType, perm: u32, _who: Creator) -> Result<Ino, Errno> {
+    fn create(
+        &mut self,
+        dir: Ino,
+        name: &[u8],
+        kind: FileType,
+        perm: u32,
+        _who: Creator,
+    ) -> Result<Ino, Errno> {
         let (p, rel) = self.child_path(dir, name)?;
         match kind {
             FileType::Regular => {
-                let f = OpenOptions::new().write(true).create_new(true).mode(perm).custom_flags(libc::O_NOFOLLOW).open(&p).map_err(errno)?;
+                let f = OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(perm)
+                    .custom_flags(libc::O_NOFOLLOW)
+                    .open(&p)
+                    .map_err(errno)?;
                 // The host's umask must not change what the guest asked for.
-                f.set_permissions(fs::Permissions::from_mode(perm)).map_err(errno)?;
+                f.set_permissions(fs::Permissions::from_mode(perm))
+                    .map_err(errno)?;
             }
             FileType::Directory => {
                 fs::create_dir(&p).map_err(errno)?;
-                File::open(&p).and_then(|f| f.set_permissions(fs::Permissions::from_mode(perm))).map_err(errno)?;
+                File::open(&p)
+                    .and_then(|f| f.set_permissions(fs::Permissions::from_mode(perm)))
+                    .map_err(errno)?;
             }
             // Fifos and device nodes would need mknod (an unsafe call).
             _ => return Err(Errno::EPERM),
@@ -291,7 +365,13 @@ impl FileSystem for HostDirFs {
         Ok(ino)
     }
 
-    fn symlink(&mut self, dir: Ino, name: &[u8], target: &[u8], _who: Creator) -> Result<Ino, Errno> {
+    fn symlink(
+        &mut self,
+        dir: Ino,
+        name: &[u8],
+        target: &[u8],
+        _who: Creator,
+    ) -> Result<Ino, Errno> {
         let (p, rel) = self.child_path(dir, name)?;
         std::os::unix::fs::symlink(OsStr::from_bytes(target), &p).map_err(errno)?;
         let ino = self.key(&fs::symlink_metadata(&p).map_err(errno)?);
@@ -324,7 +404,13 @@ impl FileSystem for HostDirFs {
         Ok(())
     }
 
-    fn rename(&mut self, from: Ino, from_name: &[u8], to: Ino, to_name: &[u8]) -> Result<(), Errno> {
+    fn rename(
+        &mut self,
+        from: Ino,
+        from_name: &[u8],
+        to: Ino,
+        to_name: &[u8],
+    ) -> Result<(), Errno> {
         let (fp, frel) = self.child_path(from, from_name)?;
         let (tp, trel) = self.child_path(to, to_name)?;
         fs::rename(&fp, &tp).map_err(errno)?;
@@ -343,7 +429,11 @@ impl FileSystem for HostDirFs {
             if attr.uid.is_some() || attr.gid.is_some() {
                 std::os::unix::fs::lchown(&p, attr.uid, attr.gid).map_err(errno)?;
             }
-            return if attr.mode.is_some() { Err(Errno::EOPNOTSUPP) } else { Ok(()) };
+            return if attr.mode.is_some() {
+                Err(Errno::EOPNOTSUPP)
+            } else {
+                Ok(())
+            };
         }
         if !(m.is_file() || m.is_dir()) {
             // Special files are never opened; they are not symlinks, so
@@ -356,9 +446,14 @@ impl FileSystem for HostDirFs {
             }
             return Ok(());
         }
-        let f = OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW).open(&p).map_err(errno)?;
+        let f = OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&p)
+            .map_err(errno)?;
         if let Some(mode) = attr.mode {
-            f.set_permissions(fs::Permissions::from_mode(mode)).map_err(errno)?;
+            f.set_permissions(fs::Permissions::from_mode(mode))
+                .map_err(errno)?;
         }
         if attr.uid.is_some() || attr.gid.is_some() {
             std::os::unix::fs::fchown(&f, attr.uid, attr.gid).map_err(errno)?;
@@ -410,7 +505,16 @@ mod tests {
         assert_eq!(walk(&mut fs, "hostetc/passwd"), Err(Errno::ENOTDIR));
         let mut buf = [0u8; 64];
         assert!(fs.read(link, 0, &mut buf).is_err());
-        assert_eq!(fs.set_attr(link, SetAttr { mode: Some(0o777), ..SetAttr::default() }), Err(Errno::EOPNOTSUPP));
+        assert_eq!(
+            fs.set_attr(
+                link,
+                SetAttr {
+                    mode: Some(0o777),
+                    ..SetAttr::default()
+                }
+            ),
+            Err(Errno::EOPNOTSUPP)
+        );
         // `..` at the root stays at the root.
         assert_eq!(fs.lookup(fs.root(), b"..").unwrap(), fs.root());
         fs::remove_dir_all(&dir).unwrap();
@@ -425,11 +529,22 @@ mod tests {
         fs::set_permissions(dir.join("etc/passwd"), fs::Permissions::from_mode(0o755)).unwrap();
         std::os::unix::fs::symlink("/etc", dir.join("hostetc")).unwrap();
         std::os::unix::fs::symlink("../../../../etc/passwd", dir.join("etc/up")).unwrap();
-        let mut vfs = tabvm_kernel::vfs::Vfs::new(Box::new(HostDirFs::new(&dir).unwrap()), [false; 3]);
+        let mut vfs =
+            tabvm_kernel::vfs::Vfs::new(Box::new(HostDirFs::new(&dir).unwrap()), [false; 3]);
         let ctx = vfs.root_context();
-        assert_eq!(vfs.read_executable(&ctx, b"/hostetc/passwd").unwrap(), b"guest passwd");
-        assert_eq!(vfs.read_executable(&ctx, b"/hostetc/up").unwrap(), b"guest passwd");
-        assert_eq!(vfs.read_executable(&ctx, b"/../hostetc/../../etc/passwd").unwrap(), b"guest passwd");
+        assert_eq!(
+            vfs.read_executable(&ctx, b"/hostetc/passwd").unwrap(),
+            b"guest passwd"
+        );
+        assert_eq!(
+            vfs.read_executable(&ctx, b"/hostetc/up").unwrap(),
+            b"guest passwd"
+        );
+        assert_eq!(
+            vfs.read_executable(&ctx, b"/../hostetc/../../etc/passwd")
+                .unwrap(),
+            b"guest passwd"
+        );
         fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -453,7 +568,9 @@ mod tests {
         let mut fs = HostDirFs::new(&dir).unwrap();
         let root = fs.root();
         let who = Creator::default();
-        let d = fs.create(root, b"d", FileType::Directory, 0o750, who).unwrap();
+        let d = fs
+            .create(root, b"d", FileType::Directory, 0o750, who)
+            .unwrap();
         let f = fs.create(d, b"f", FileType::Regular, 0o640, who).unwrap();
         fs.open(f);
         assert_eq!(fs.write(f, 2, b"hi").unwrap(), 2);
@@ -470,8 +587,24 @@ mod tests {
         assert_eq!(fs.read(f, 0, &mut buf).unwrap(), 4);
         fs.release(f);
         assert_eq!(fs.rmdir(root, b"e"), Ok(()));
-        fs.set_attr(root, SetAttr { mtime: Some(Timespec { sec: 1_000_000, nsec: 5 }), ..SetAttr::default() }).unwrap();
-        assert_eq!(fs.stat(root).unwrap().mtime, Timespec { sec: 1_000_000, nsec: 5 });
+        fs.set_attr(
+            root,
+            SetAttr {
+                mtime: Some(Timespec {
+                    sec: 1_000_000,
+                    nsec: 5,
+                }),
+                ..SetAttr::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            fs.stat(root).unwrap().mtime,
+            Timespec {
+                sec: 1_000_000,
+                nsec: 5
+            }
+        );
         fs::remove_dir_all(&dir).unwrap();
     }
 }

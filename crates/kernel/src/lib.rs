@@ -153,14 +153,29 @@ impl Kernel {
             .ok_or_else(|| SpawnError::NotFound(format!("{}: no such directory", spawn.cwd)))?;
         fs.cwd = Some(cwd);
         let bytes = |v: &[String]| v.iter().map(|s| s.as_bytes().to_vec()).collect::<Vec<_>>();
-        let loaded = load_program(self, &fs, path.as_bytes(), bytes(&spawn.argv), &bytes(&spawn.envp), Creds::default())
-            .map_err(|e| match e {
-                ExecError::Errno(Errno::ENOENT | Errno::ENOTDIR) => SpawnError::NotFound(format!("{path}: no such file")),
-                ExecError::Errno(Errno::ENOEXEC) => SpawnError::BadExecutable(format!("{path}: not an ELF executable")),
-                ExecError::Errno(Errno::EACCES) => SpawnError::BadExecutable(format!("{path}: permission denied")),
-                ExecError::Errno(e) => SpawnError::BadExecutable(format!("{path}: cannot load (errno {})", e.0)),
-                ExecError::Elf(e) => SpawnError::BadExecutable(e.message(path)),
-            })?;
+        let loaded = load_program(
+            self,
+            &fs,
+            path.as_bytes(),
+            bytes(&spawn.argv),
+            &bytes(&spawn.envp),
+            Creds::default(),
+        )
+        .map_err(|e| match e {
+            ExecError::Errno(Errno::ENOENT | Errno::ENOTDIR) => {
+                SpawnError::NotFound(format!("{path}: no such file"))
+            }
+            ExecError::Errno(Errno::ENOEXEC) => {
+                SpawnError::BadExecutable(format!("{path}: not an ELF executable"))
+            }
+            ExecError::Errno(Errno::EACCES) => {
+                SpawnError::BadExecutable(format!("{path}: permission denied"))
+            }
+            ExecError::Errno(e) => {
+                SpawnError::BadExecutable(format!("{path}: cannot load (errno {})", e.0))
+            }
+            ExecError::Elf(e) => SpawnError::BadExecutable(e.message(path)),
+        })?;
         let pid = self.alloc_pid();
         let mut task = Task::new(pid, self.vfs.stdio(), fs, self.now.monotonic_ns);
         self.install(&mut task, loaded);

@@ -41,7 +41,9 @@ impl Kernel {
         let mut budget = RUN_BUDGET;
         while budget > 0 && self.init_status.is_none() {
             let Some(pid) = self.pick() else { break };
-            let Some(mut task) = self.tasks.remove(&pid) else { break };
+            let Some(mut task) = self.tasks.remove(&pid) else {
+                break;
+            };
             self.last_run = pid;
             sync_shared(&task, shared::adopt);
             // Keyed by tid, which execve may change (to the process id).
@@ -62,7 +64,9 @@ impl Kernel {
         if self.tasks.values().any(|t| self.runnable(t)) {
             RunStatus::Busy
         } else {
-            RunStatus::Idle { wake_at: self.next_wake() }
+            RunStatus::Idle {
+                wake_at: self.next_wake(),
+            }
         }
     }
 
@@ -86,7 +90,10 @@ impl Kernel {
     fn pick(&self) -> Option<crate::Pid> {
         let after = self.tasks.range(self.last_run + 1..).map(|(p, t)| (*p, t));
         let before = self.tasks.range(..=self.last_run).map(|(p, t)| (*p, t));
-        after.chain(before).find(|(_, t)| self.runnable(t)).map(|(p, _)| p)
+        after
+            .chain(before)
+            .find(|(_, t)| self.runnable(t))
+            .map(|(p, _)| p)
     }
 
     /// When something parked becomes due: the earliest call deadline or
@@ -105,11 +112,16 @@ impl Kernel {
         let now = self.now.monotonic_ns;
         let mut fired = false;
         for t in self.tasks.values_mut() {
-            let Some(timer) = t.timer.filter(|tm| tm.due <= now) else { continue };
+            let Some(timer) = t.timer.filter(|tm| tm.due <= now) else {
+                continue;
+            };
             t.timer = (timer.interval > 0).then(|| {
                 // Skip periods missed while the host was not calling us.
                 let missed = (now - timer.due) / timer.interval + 1;
-                crate::task::RealTimer { due: timer.due + missed * timer.interval, ..timer }
+                crate::task::RealTimer {
+                    due: timer.due + missed * timer.interval,
+                    ..timer
+                }
             });
             post(t, SigInfo::kernel(SIGALRM));
             fired = true;
@@ -153,7 +165,10 @@ impl Kernel {
                 Exit::Syscall => {
                     self.syscall(task);
                     let yielded = std::mem::take(&mut self.yielded);
-                    if yielded || task.exiting.is_some() || !matches!(task.state, RunState::Runnable) {
+                    if yielded
+                        || task.exiting.is_some()
+                        || !matches!(task.state, RunState::Runnable)
+                    {
                         break;
                     }
                 }
@@ -174,7 +189,10 @@ impl Kernel {
             Some(handler) => handler(self, task, args),
             None => {
                 let name = crate::sys::name(nr).unwrap_or("unknown");
-                let line = format!("unimplemented system call {nr} ({name}) from pid {}", task.pid);
+                let line = format!(
+                    "unimplemented system call {nr} ({name}) from pid {}",
+                    task.pid
+                );
                 self.log_once_in("syscall", nr, &line);
                 Err(Errno::ENOSYS.into())
             }
@@ -184,7 +202,10 @@ impl Kernel {
             Err(SysError::Errno(e)) => e.as_return(),
             Err(SysError::Block { until }) => {
                 task.cpu.eip = task.cpu.eip.wrapping_sub(SYSCALL_INSN_LEN);
-                task.state = RunState::Blocked { gen: self.gen, until };
+                task.state = RunState::Blocked {
+                    gen: self.gen,
+                    until,
+                };
                 return;
             }
         };
@@ -197,9 +218,14 @@ impl Kernel {
     fn fault(&mut self, task: &mut Task, exit: Exit) {
         let eip = task.cpu.eip;
         // PROT_NONE pages are never present in Linux's page tables.
-        let resident = |addr| task.mem(|m| m.is_resident(addr) && m.region(addr).is_some_and(|r| r.prot.bits() != 0));
+        let resident = |addr| {
+            task.mem(|m| m.is_resident(addr) && m.region(addr).is_some_and(|r| r.prot.bits() != 0))
+        };
         let (no, err) = match exit {
-            Exit::PageFault(f) => (Trap::PAGE_FAULT, Trap::page_fault_code(&f, resident(f.addr))),
+            Exit::PageFault(f) => (
+                Trap::PAGE_FAULT,
+                Trap::page_fault_code(&f, resident(f.addr)),
+            ),
             Exit::InvalidOpcode => (Trap::INVALID_OPCODE, 0),
             Exit::DivideError => (Trap::DIVIDE, 0),
             Exit::FpuError => (Trap::FPU_ERROR, 0),

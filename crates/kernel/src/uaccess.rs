@@ -87,7 +87,8 @@ mod tests {
     #[test]
     fn prefixes_stop_at_the_first_bad_page() {
         let mut m = AddressSpace::new();
-        m.map_fixed(0x1000, 0x2000, Prot::READ | Prot::WRITE, "").unwrap();
+        m.map_fixed(0x1000, 0x2000, Prot::READ | Prot::WRITE, "")
+            .unwrap();
         m.protect(0x2000, 0x1000, Prot::READ).unwrap();
         assert_eq!(read_prefix(&mut m, 0x2ff0, 0x20).len(), 0x10);
         assert_eq!(read_prefix(&mut m, 0x3000, 4).len(), 0);

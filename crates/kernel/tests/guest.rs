@@ -67,7 +67,15 @@ fn root_with(files: &[(&str, Vec<u8>, u32)]) -> MemFs {
     let mut fs = MemFs::new();
     let root = fs.root();
     for (name, bytes, mode) in files {
-        let ino = fs.create(root, name.as_bytes(), FileType::Regular, *mode, Creator::default()).unwrap();
+        let ino = fs
+            .create(
+                root,
+                name.as_bytes(),
+                FileType::Regular,
+                *mode,
+                Creator::default(),
+            )
+            .unwrap();
         fs.write(ino, 0, bytes).unwrap();
     }
     fs
@@ -75,7 +83,11 @@ fn root_with(files: &[(&str, Vec<u8>, u32)]) -> MemFs {
 
 fn kernel(fs: MemFs) -> (Kernel, Rc<RefCell<Output>>) {
     let out = Rc::new(RefCell::new(Output::default()));
-    let config = Config { root: Box::new(fs), tty: [false; 3], log: true };
+    let config = Config {
+        root: Box::new(fs),
+        tty: [false; 3],
+        log: true,
+    };
     (Kernel::new(config, Box::new(TestHost(out.clone()))), out)
 }
 
@@ -90,7 +102,10 @@ fn spawn_args(path: &str, argv: &[&str]) -> Spawn {
 
 /// Runs until the first process exits; virtual time jumps to each wake-up.
 fn run_to_exit(k: &mut Kernel) -> i32 {
-    let mut now = Now { monotonic_ns: 1_000_000_000, realtime_ns: 1_700_000_000_000_000_000 };
+    let mut now = Now {
+        monotonic_ns: 1_000_000_000,
+        realtime_ns: 1_700_000_000_000_000_000,
+    };
     for _ in 0..1_000_000 {
         match k.run(now) {
             RunStatus::Exited { status } => return status,
@@ -110,7 +125,16 @@ fn run_to_exit(k: &mut Kernel) -> i32 {
 fn differential(name: &str, src: &str, args: &[&str]) {
     let Some(exe) = build(name, src) else { return };
     // `setarch i686` makes the native uname(2) say i686, as under tabvm.
-    let native = Command::new("setarch").arg("i686").arg("-R").arg(&exe).args(args).env_clear().env("HOME", "/").env("LANG", "C").output().unwrap();
+    let native = Command::new("setarch")
+        .arg("i686")
+        .arg("-R")
+        .arg(&exe)
+        .args(args)
+        .env_clear()
+        .env("HOME", "/")
+        .env("LANG", "C")
+        .output()
+        .unwrap();
     let bytes = std::fs::read(&exe).unwrap();
     let (mut k, out) = kernel(root_with(&[(name, bytes, 0o755)]));
     let path = format!("/{name}");
@@ -119,9 +143,22 @@ fn differential(name: &str, src: &str, args: &[&str]) {
     k.spawn(spawn_args(&path, &argv)).unwrap();
     let status = run_to_exit(&mut k);
     let o = out.borrow();
-    assert_eq!(String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&native.stdout), "stdout of {name}");
-    assert_eq!(String::from_utf8_lossy(&o.stderr), String::from_utf8_lossy(&native.stderr), "stderr of {name}");
-    assert_eq!(status, shell_status(native.status), "exit status of {name} (log: {:?})", o.log);
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&native.stdout),
+        "stdout of {name}"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        String::from_utf8_lossy(&native.stderr),
+        "stderr of {name}"
+    );
+    assert_eq!(
+        status,
+        shell_status(native.status),
+        "exit status of {name} (log: {:?})",
+        o.log
+    );
 }
 
 /// A native exit status as a shell reports it (128+N for signal N).
@@ -137,10 +174,19 @@ fn spawn_errors_name_the_problem() {
         b.resize(64, 0);
         b
     };
-    let (mut k, _) = kernel(root_with(&[("text", b"hello world".to_vec(), 0o755), ("elf64", elf64, 0o755)]));
+    let (mut k, _) = kernel(root_with(&[
+        ("text", b"hello world".to_vec(), 0o755),
+        ("elf64", elf64, 0o755),
+    ]));
     let err = |k: &mut Kernel, p: &str| k.spawn(spawn_args(p, &[p])).unwrap_err();
-    assert_eq!(err(&mut k, "/missing"), SpawnError::NotFound("/missing: no such file".into()));
-    assert_eq!(err(&mut k, "/text"), SpawnError::BadExecutable("/text: not an ELF executable".into()));
+    assert_eq!(
+        err(&mut k, "/missing"),
+        SpawnError::NotFound("/missing: no such file".into())
+    );
+    assert_eq!(
+        err(&mut k, "/text"),
+        SpawnError::BadExecutable("/text: not an ELF executable".into())
+    );
     assert_eq!(
         err(&mut k, "/elf64"),
         SpawnError::BadExecutable(
@@ -282,12 +328,19 @@ fn with_program(files: &mut Vec<(String, Vec<u8>, u32)>, name: &str, src: &str) 
 /// Runs `/main` under the kernel with extra files in the root; returns
 /// (stdout, stderr, status).
 fn run_in_root(files: Vec<(String, Vec<u8>, u32)>, argv: &[&str]) -> (String, String, i32) {
-    let refs: Vec<(&str, Vec<u8>, u32)> = files.iter().map(|(n, b, m)| (n.as_str(), b.clone(), *m)).collect();
+    let refs: Vec<(&str, Vec<u8>, u32)> = files
+        .iter()
+        .map(|(n, b, m)| (n.as_str(), b.clone(), *m))
+        .collect();
     let (mut k, out) = kernel(root_with(&refs));
     k.spawn(spawn_args("/main", argv)).unwrap();
     let status = run_to_exit(&mut k);
     let o = out.borrow();
-    (String::from_utf8_lossy(&o.stdout).into(), String::from_utf8_lossy(&o.stderr).into(), status)
+    (
+        String::from_utf8_lossy(&o.stdout).into(),
+        String::from_utf8_lossy(&o.stderr).into(),
+        status,
+    )
 }
 
 #[test]
@@ -450,8 +503,18 @@ fn busybox_shell_pipelines() {
         .unwrap();
     let mut fs = MemFs::new();
     let root = fs.root();
-    let bin = fs.create(root, b"bin", FileType::Directory, 0o755, Creator::default()).unwrap();
-    let ino = fs.create(bin, b"busybox", FileType::Regular, 0o755, Creator::default()).unwrap();
+    let bin = fs
+        .create(root, b"bin", FileType::Directory, 0o755, Creator::default())
+        .unwrap();
+    let ino = fs
+        .create(
+            bin,
+            b"busybox",
+            FileType::Regular,
+            0o755,
+            Creator::default(),
+        )
+        .unwrap();
     fs.write(ino, 0, &busybox).unwrap();
     let (mut k, out) = kernel(fs);
     let mut spawn = spawn_args("/bin/busybox", &["busybox", "sh", "-c", script]);
@@ -459,8 +522,14 @@ fn busybox_shell_pipelines() {
     k.spawn(spawn).unwrap();
     let status = run_to_exit(&mut k);
     let o = out.borrow();
-    assert_eq!(String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&native.stdout));
-    assert_eq!(String::from_utf8_lossy(&o.stderr), String::from_utf8_lossy(&native.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&native.stdout)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        String::from_utf8_lossy(&native.stderr)
+    );
     assert_eq!(status, shell_status(native.status), "log: {:?}", o.log);
 }
 
@@ -510,7 +579,10 @@ fn threads_mutexes_and_join() {
         return;
     };
     let native = Command::new(&exe).output().unwrap();
-    let (out, err, status) = run_in_root(vec![("main".into(), std::fs::read(&exe).unwrap(), 0o755)], &["/main"]);
+    let (out, err, status) = run_in_root(
+        vec![("main".into(), std::fs::read(&exe).unwrap(), 0o755)],
+        &["/main"],
+    );
     assert_eq!(err, String::from_utf8_lossy(&native.stderr));
     assert_eq!(out, String::from_utf8_lossy(&native.stdout));
     assert_eq!(status, 0);
@@ -550,32 +622,67 @@ fn unimplemented_calls_and_bad_instructions() {
     k.spawn(spawn_args("/bad", &["/bad"])).unwrap();
     let status = run_to_exit(&mut k);
     let o = out.borrow();
-    assert_eq!(String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&native.stdout));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&native.stdout)
+    );
     assert_eq!(status, 9);
-    let unimplemented: Vec<&String> = o.log.iter().filter(|l| l.contains("unimplemented system call")).collect();
-    assert!(unimplemented.iter().any(|l| l.starts_with("unimplemented system call 223 (unused223) from pid ")));
-    assert!(unimplemented.iter().any(|l| l.starts_with("unimplemented system call 9999 (unknown) from pid ")));
-    assert_eq!(unimplemented.iter().filter(|l| l.contains(" 223 ")).count(), 1, "logged once: {:?}", o.log);
+    let unimplemented: Vec<&String> = o
+        .log
+        .iter()
+        .filter(|l| l.contains("unimplemented system call"))
+        .collect();
+    assert!(unimplemented
+        .iter()
+        .any(|l| l.starts_with("unimplemented system call 223 (unused223) from pid ")));
+    assert!(unimplemented
+        .iter()
+        .any(|l| l.starts_with("unimplemented system call 9999 (unknown) from pid ")));
+    assert_eq!(
+        unimplemented.iter().filter(|l| l.contains(" 223 ")).count(),
+        1,
+        "logged once: {:?}",
+        o.log
+    );
 }
 
 #[test]
 fn ctrl_c_interrupts_a_foreground_job_in_an_interactive_shell() {
-    let Ok(busybox) = std::fs::read("/bin/busybox") else { return };
+    let Ok(busybox) = std::fs::read("/bin/busybox") else {
+        return;
+    };
     if busybox.get(4) != Some(&1) {
         return;
     }
     let mut fs = MemFs::new();
     let root = fs.root();
-    let bin = fs.create(root, b"bin", FileType::Directory, 0o755, Creator::default()).unwrap();
-    let ino = fs.create(bin, b"busybox", FileType::Regular, 0o755, Creator::default()).unwrap();
+    let bin = fs
+        .create(root, b"bin", FileType::Directory, 0o755, Creator::default())
+        .unwrap();
+    let ino = fs
+        .create(
+            bin,
+            b"busybox",
+            FileType::Regular,
+            0o755,
+            Creator::default(),
+        )
+        .unwrap();
     fs.write(ino, 0, &busybox).unwrap();
     let out = Rc::new(RefCell::new(Output::default()));
-    let config = Config { root: Box::new(fs), tty: [true; 3], log: true };
+    let config = Config {
+        root: Box::new(fs),
+        tty: [true; 3],
+        log: true,
+    };
     let mut k = Kernel::new(config, Box::new(TestHost(out.clone())));
     let mut spawn = spawn_args("/bin/busybox", &["sh", "-i"]);
     spawn.envp = vec!["PATH=/bin".into(), "PS1=$ ".into()];
     k.spawn(spawn).unwrap();
-    let mut now = Now { monotonic_ns: 1_000_000_000, realtime_ns: 1_700_000_000_000_000_000 };
+    let mut now = Now {
+        monotonic_ns: 1_000_000_000,
+        realtime_ns: 1_700_000_000_000_000_000,
+    };
     // Runs until every task waits for input or for more than a second
     // (short timeouts, like the shell's terminal queries, expire on the way);
     // `Some(status)` once the shell exited.
@@ -604,8 +711,13 @@ fn ctrl_c_interrupts_a_foreground_job_in_an_interactive_shell() {
     k.console_input(b"exit 4\n");
     assert_eq!(settle(&mut k, &mut now), Some(4));
     let o = out.borrow();
-    let text = String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
-    assert!(text.contains("status 130"), "console: {text:?} log: {:?}", o.log);
+    let text =
+        String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
+    assert!(
+        text.contains("status 130"),
+        "console: {text:?} log: {:?}",
+        o.log
+    );
 }
 
 #[test]
@@ -709,9 +821,16 @@ fn a_new_init_after_exit_sees_the_same_files() {
             if (!f) return 1;
             fgets(buf, sizeof buf, f); printf("%s\n", buf); return 4;
         }"#;
-    let Some(exe) = build("respawn", src) else { return };
-    let (mut k, out) = kernel(root_with(&[("respawn", std::fs::read(&exe).unwrap(), 0o755)]));
-    k.spawn(spawn_args("/respawn", &["/respawn", "kept"])).unwrap();
+    let Some(exe) = build("respawn", src) else {
+        return;
+    };
+    let (mut k, out) = kernel(root_with(&[(
+        "respawn",
+        std::fs::read(&exe).unwrap(),
+        0o755,
+    )]));
+    k.spawn(spawn_args("/respawn", &["/respawn", "kept"]))
+        .unwrap();
     assert_eq!(run_to_exit(&mut k), 3);
     k.spawn(spawn_args("/respawn", &["/respawn"])).unwrap();
     assert_eq!(run_to_exit(&mut k), 4);

@@ -36,7 +36,8 @@ pub const PAGE_SIZE: u32 = 4096;
 
 /// Rounds `x` up to a page boundary, saturating at the top of the 32-bit space.
 pub fn page_align_up(x: u32) -> u32 {
-    x.checked_add(PAGE_SIZE - 1).map_or(!(PAGE_SIZE - 1), |v| v & !(PAGE_SIZE - 1))
+    x.checked_add(PAGE_SIZE - 1)
+        .map_or(!(PAGE_SIZE - 1), |v| v & !(PAGE_SIZE - 1))
 }
 
 /// Rounds `x` down to a page boundary.

@@ -85,11 +85,16 @@ impl Regions {
     /// Splits the region containing `at` (if any) so that a region boundary
     /// falls on `at`.
     fn split_at(&mut self, at: u32) {
-        let Some(r) = self.find(at).cloned() else { return };
+        let Some(r) = self.find(at).cloned() else {
+            return;
+        };
         if r.start == at {
             return;
         }
-        let tail = Region { start: at, ..r.clone() };
+        let tail = Region {
+            start: at,
+            ..r.clone()
+        };
         self.by_start.insert(r.start, Region { end: at, ..r });
         self.by_start.insert(at, tail);
     }
@@ -173,18 +178,30 @@ mod tests {
     use super::*;
 
     fn region(start: u32, end: u32) -> Region {
-        Region { start, end, prot: Prot::READ, name: String::new() }
+        Region {
+            start,
+            end,
+            prot: Prot::READ,
+            name: String::new(),
+        }
     }
 
     #[test]
     fn insert_splits_and_replaces() {
         let mut rs = Regions::default();
         rs.insert(region(0x1000, 0x5000));
-        rs.insert(Region { prot: Prot::WRITE, ..region(0x2000, 0x3000) });
+        rs.insert(Region {
+            prot: Prot::WRITE,
+            ..region(0x2000, 0x3000)
+        });
         let got: Vec<_> = rs.iter().map(|r| (r.start, r.end, r.prot)).collect();
         assert_eq!(
             got,
-            [(0x1000, 0x2000, Prot::READ), (0x2000, 0x3000, Prot::WRITE), (0x3000, 0x5000, Prot::READ)]
+            [
+                (0x1000, 0x2000, Prot::READ),
+                (0x2000, 0x3000, Prot::WRITE),
+                (0x3000, 0x5000, Prot::READ)
+            ]
         );
     }
 
@@ -193,7 +210,10 @@ mod tests {
         let mut rs = Regions::default();
         rs.insert(region(0x1000, 0x2000));
         rs.insert(region(0x3000, 0x4000));
-        assert_eq!(rs.protect(0x1000, 0x4000, Prot::NONE), Err(MapError::NoMemory));
+        assert_eq!(
+            rs.protect(0x1000, 0x4000, Prot::NONE),
+            Err(MapError::NoMemory)
+        );
         assert_eq!(rs.protect(0x1000, 0x2000, Prot::NONE), Ok(()));
     }
 

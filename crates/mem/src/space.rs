@@ -29,7 +29,6 @@ const DEFAULT_MMAP_TOP: u32 = 0xb800_0000;
 /// Lowest address `map_anywhere` hands out.
 const MMAP_FLOOR: u32 = 0x0001_0000;
 
-
 #[derive(Clone, Default)]
 struct Pte {
     frame: Option<Rc<Frame>>,
@@ -138,7 +137,9 @@ impl AddressSpace {
 
     #[inline(always)]
     fn pte(&self, addr: u32) -> Option<&Pte> {
-        self.dir[(addr >> 22) as usize].as_ref().map(|t| &t[((addr >> 12) & 1023) as usize])
+        self.dir[(addr >> 22) as usize]
+            .as_ref()
+            .map(|t| &t[((addr >> 12) & 1023) as usize])
     }
 
     #[inline(always)]
@@ -458,15 +459,29 @@ impl AddressSpace {
         if !start.is_multiple_of(PAGE_SIZE) || len == 0 {
             return Err(MapError::Invalid);
         }
-        start.checked_add(page_align_up(len)).filter(|&e| e >= start).ok_or(MapError::Invalid)
+        start
+            .checked_add(page_align_up(len))
+            .filter(|&e| e >= start)
+            .ok_or(MapError::Invalid)
     }
 
     /// Maps `[start, start+len)` with fresh zero pages, replacing any mapping
     /// there (`MAP_FIXED`).
-    pub fn map_fixed(&mut self, start: u32, len: u32, prot: Prot, name: &str) -> Result<(), MapError> {
+    pub fn map_fixed(
+        &mut self,
+        start: u32,
+        len: u32,
+        prot: Prot,
+        name: &str,
+    ) -> Result<(), MapError> {
         let end = Self::check_range(start, len)?;
         self.flush(start, end, false);
-        self.regions.insert(Region { start, end, prot, name: name.to_owned() });
+        self.regions.insert(Region {
+            start,
+            end,
+            prot,
+            name: name.to_owned(),
+        });
         Ok(())
     }
 
@@ -487,7 +502,9 @@ impl AddressSpace {
 
     /// True if no page of `[start, start+len)` is mapped.
     pub fn is_free(&self, start: u32, len: u32) -> bool {
-        start.checked_add(len).is_some_and(|end| self.regions.is_free(start, end))
+        start
+            .checked_add(len)
+            .is_some_and(|end| self.regions.is_free(start, end))
     }
 
     /// Sets the address below which `map_anywhere` places mappings.
@@ -554,7 +571,12 @@ impl AddressSpace {
             if !self.is_free(old_top, new_top - old_top) || new_top > self.mmap_top {
                 return self.brk;
             }
-            let _ = self.map_fixed(old_top, new_top - old_top, Prot::READ | Prot::WRITE, "[heap]");
+            let _ = self.map_fixed(
+                old_top,
+                new_top - old_top,
+                Prot::READ | Prot::WRITE,
+                "[heap]",
+            );
         } else if new_top < old_top {
             let _ = self.unmap(new_top, old_top - new_top);
         }
@@ -570,7 +592,8 @@ mod tests {
     #[test]
     fn discard_makes_pages_demand_zero_again() {
         let mut s = AddressSpace::new();
-        s.map_fixed(0x1000, 0x3000, Prot::READ | Prot::WRITE, "").unwrap();
+        s.map_fixed(0x1000, 0x3000, Prot::READ | Prot::WRITE, "")
+            .unwrap();
         assert!(!s.is_resident(0x1000));
         s.write_u32(0x1000, 7).unwrap();
         s.write_u32(0x2000, 8).unwrap();
@@ -588,7 +611,8 @@ mod tests {
     #[test]
     fn cached_translations_follow_every_page_table_change() {
         let mut mm = AddressSpace::new();
-        mm.map_fixed(0x1000, 0x1000, Prot::READ | Prot::WRITE | Prot::EXEC, "rwx").unwrap();
+        mm.map_fixed(0x1000, 0x1000, Prot::READ | Prot::WRITE | Prot::EXEC, "rwx")
+            .unwrap();
         // The shared zero frame is cached for reads, then replaced by a write.
         assert_eq!(mm.read_u32(0x1000), Ok(0));
         mm.write_u32(0x1000, 1).unwrap();
@@ -598,14 +622,20 @@ mod tests {
         mm.write_u32(0x1000, 2).unwrap();
         child.write_u32(0x1004, 3).unwrap();
         assert_eq!((mm.read_u32(0x1000), mm.read_u32(0x1004)), (Ok(2), Ok(0)));
-        assert_eq!((child.read_u32(0x1000), child.read_u32(0x1004)), (Ok(1), Ok(3)));
+        assert_eq!(
+            (child.read_u32(0x1000), child.read_u32(0x1004)),
+            (Ok(1), Ok(3))
+        );
         // A page that became code reports the next write.
         mm.mark_code(0x1000);
         mm.write_u8(0x1008, 0x90).unwrap();
         assert_eq!(mm.take_dirty_code(), [1]);
         // Lost permissions and mappings are seen at once.
         mm.protect(0x1000, 0x1000, Prot::READ).unwrap();
-        assert_eq!(mm.write_u8(0x1000, 0).unwrap_err().kind, FaultKind::Protection);
+        assert_eq!(
+            mm.write_u8(0x1000, 0).unwrap_err().kind,
+            FaultKind::Protection
+        );
         assert_eq!(mm.read_u32(0x1000), Ok(2));
         mm.unmap(0x1000, 0x1000).unwrap();
         assert_eq!(mm.read_u32(0x1000).unwrap_err().kind, FaultKind::Unmapped);
@@ -616,11 +646,18 @@ mod tests {
         let mut mm = AddressSpace::new();
         assert_eq!(
             mm.read_u32(0x1000),
-            Err(Fault { addr: 0x1000, access: Access::Read, kind: FaultKind::Unmapped })
+            Err(Fault {
+                addr: 0x1000,
+                access: Access::Read,
+                kind: FaultKind::Unmapped
+            })
         );
         mm.map_fixed(0x1000, 0x1000, Prot::READ, "ro").unwrap();
         assert_eq!(mm.read_u32(0x1ffc), Ok(0));
-        assert_eq!(mm.write_u8(0x1000, 1).unwrap_err().kind, FaultKind::Protection);
+        assert_eq!(
+            mm.write_u8(0x1000, 1).unwrap_err().kind,
+            FaultKind::Protection
+        );
         // A load straddling into an unmapped page faults at the first missing byte.
         assert_eq!(mm.read_u32(0x1ffe).unwrap_err().addr, 0x2000);
     }
@@ -628,7 +665,8 @@ mod tests {
     #[test]
     fn split_store_is_all_or_nothing() {
         let mut mm = AddressSpace::new();
-        mm.map_fixed(0x1000, 0x1000, Prot::READ | Prot::WRITE, "rw").unwrap();
+        mm.map_fixed(0x1000, 0x1000, Prot::READ | Prot::WRITE, "rw")
+            .unwrap();
         mm.map_fixed(0x2000, 0x1000, Prot::READ, "ro").unwrap();
         assert!(mm.write_u32(0x1ffe, 0xffff_ffff).is_err());
         assert_eq!(mm.read_u16(0x1ffe), Ok(0));
@@ -637,32 +675,42 @@ mod tests {
     #[test]
     fn fork_is_copy_on_write_both_ways() {
         let mut parent = AddressSpace::new();
-        parent.map_fixed(0x1000, 0x1000, Prot::READ | Prot::WRITE, "rw").unwrap();
+        parent
+            .map_fixed(0x1000, 0x1000, Prot::READ | Prot::WRITE, "rw")
+            .unwrap();
         parent.write_u32(0x1000, 1).unwrap();
         let mut child = parent.fork();
         child.write_u32(0x1000, 2).unwrap();
         parent.write_u32(0x1004, 3).unwrap();
-        assert_eq!((parent.read_u32(0x1000), child.read_u32(0x1000)), (Ok(1), Ok(2)));
+        assert_eq!(
+            (parent.read_u32(0x1000), child.read_u32(0x1000)),
+            (Ok(1), Ok(2))
+        );
         assert_eq!(child.read_u32(0x1004), Ok(0));
     }
 
     #[test]
     fn mprotect_and_munmap_take_effect_on_present_pages() {
         let mut mm = AddressSpace::new();
-        mm.map_fixed(0x1000, 0x2000, Prot::READ | Prot::WRITE, "rw").unwrap();
+        mm.map_fixed(0x1000, 0x2000, Prot::READ | Prot::WRITE, "rw")
+            .unwrap();
         mm.write_u8(0x1000, 5).unwrap();
         mm.protect(0x1000, 0x1000, Prot::READ).unwrap();
         assert!(mm.write_u8(0x1000, 6).is_err());
         assert_eq!(mm.read_u8(0x1000), Ok(5));
         mm.unmap(0x1000, 0x1000).unwrap();
         assert_eq!(mm.read_u8(0x1000).unwrap_err().kind, FaultKind::Unmapped);
-        assert_eq!(mm.protect(0x1000, 0x2000, Prot::READ), Err(MapError::NoMemory));
+        assert_eq!(
+            mm.protect(0x1000, 0x2000, Prot::READ),
+            Err(MapError::NoMemory)
+        );
     }
 
     #[test]
     fn writes_to_code_pages_are_reported() {
         let mut mm = AddressSpace::new();
-        mm.map_fixed(0x1000, 0x1000, Prot::READ | Prot::WRITE | Prot::EXEC, "rwx").unwrap();
+        mm.map_fixed(0x1000, 0x1000, Prot::READ | Prot::WRITE | Prot::EXEC, "rwx")
+            .unwrap();
         let mut insn = [0; 4];
         assert_eq!(mm.fetch(0x1000, &mut insn), Ok(4));
         mm.mark_code(0x1000);
@@ -674,11 +722,15 @@ mod tests {
     #[test]
     fn fetch_stops_at_non_executable_page() {
         let mut mm = AddressSpace::new();
-        mm.map_fixed(0x1000, 0x1000, Prot::READ | Prot::EXEC, "text").unwrap();
+        mm.map_fixed(0x1000, 0x1000, Prot::READ | Prot::EXEC, "text")
+            .unwrap();
         mm.map_fixed(0x2000, 0x1000, Prot::READ, "data").unwrap();
         let mut buf = [0; 15];
         assert_eq!(mm.fetch(0x1ffc, &mut buf), Ok(4));
-        assert_eq!(mm.fetch(0x2000, &mut buf).unwrap_err().kind, FaultKind::Protection);
+        assert_eq!(
+            mm.fetch(0x2000, &mut buf).unwrap_err().kind,
+            FaultKind::Protection
+        );
     }
 
     #[test]

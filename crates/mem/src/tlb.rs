@@ -13,7 +13,10 @@
 //! write entry only exists for a frame no other address space shares.
 //! Entries are `Cell`s so `fork(&self)` can drop the parent's write entries.
 
-#![allow(unsafe_code, reason = "raw frame pointers are the point of a TLB; contract on `fill`")]
+#![allow(
+    unsafe_code,
+    reason = "raw frame pointers are the point of a TLB; contract on `fill`"
+)]
 
 use std::cell::{Cell, UnsafeCell};
 
@@ -62,7 +65,10 @@ struct Entry {
     base: *mut u8,
 }
 
-const EMPTY: Entry = Entry { page: INVALID, base: std::ptr::null_mut() };
+const EMPTY: Entry = Entry {
+    page: INVALID,
+    base: std::ptr::null_mut(),
+};
 
 /// One direct-mapped table (reads or writes).
 pub(crate) struct Tlb {
@@ -72,7 +78,9 @@ pub(crate) struct Tlb {
 
 impl Tlb {
     pub fn new() -> Tlb {
-        Tlb { entries: Box::new([const { Cell::new(EMPTY) }; ENTRIES]) }
+        Tlb {
+            entries: Box::new([const { Cell::new(EMPTY) }; ENTRIES]),
+        }
     }
 
     #[inline(always)]
@@ -103,7 +111,10 @@ impl Tlb {
     /// table is for stops being allowed. For a write table the frame must not
     /// be shared with another address space while the entry exists.
     pub unsafe fn fill(&self, page: u32, frame: &Frame) {
-        self.slot(page).set(Entry { page, base: frame.base() });
+        self.slot(page).set(Entry {
+            page,
+            base: frame.base(),
+        });
     }
 
     /// The `N` bytes at `addr` if its page is cached and they do not cross

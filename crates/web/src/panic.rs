@@ -16,6 +16,8 @@ extern "C" {
 pub fn install_hook() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
-        std::panic::set_hook(Box::new(|info| console_error(&format!("tabvm panicked: {info}"))));
+        std::panic::set_hook(Box::new(|info| {
+            console_error(&format!("tabvm panicked: {info}"))
+        }));
     });
 }

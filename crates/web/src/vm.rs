@@ -11,7 +11,12 @@ use wasm_bindgen::prelude::*;
 /// /etc/profile (the prompt) like a terminal login would.
 const SHELL: &str = "/bin/sh";
 const SHELL_ARGV: [&str; 2] = ["sh", "-l"];
-const SHELL_ENV: [&str; 4] = ["HOME=/root", "PATH=/bin:/sbin:/usr/bin:/usr/sbin", "TERM=xterm-256color", "USER=root"];
+const SHELL_ENV: [&str; 4] = [
+    "HOME=/root",
+    "PATH=/bin:/sbin:/usr/bin:/usr/sbin",
+    "TERM=xterm-256color",
+    "USER=root",
+];
 
 /// A virtual machine whose console is the page's terminal.
 #[wasm_bindgen]
@@ -70,9 +75,17 @@ impl Vm {
     #[wasm_bindgen(constructor)]
     pub fn new(root_tar: &[u8], output: Function, log: bool) -> Result<Vm, JsError> {
         crate::panic::install_hook();
-        let root = MemFs::from_tar(root_tar).map_err(|e| JsError::new(&format!("root.tar: {e}")))?;
-        let config = Config { root: Box::new(root), tty: [true; 3], log };
-        Ok(Vm { kernel: Kernel::new(config, Box::new(WebHost::new(output))), clock: Clock::new() })
+        let root =
+            MemFs::from_tar(root_tar).map_err(|e| JsError::new(&format!("root.tar: {e}")))?;
+        let config = Config {
+            root: Box::new(root),
+            tty: [true; 3],
+            log,
+        };
+        Ok(Vm {
+            kernel: Kernel::new(config, Box::new(WebHost::new(output))),
+            clock: Clock::new(),
+        })
     }
 
     /// Starts the shell on the console. Once per VM: the kernel reports
@@ -85,7 +98,10 @@ impl Vm {
             envp: SHELL_ENV.map(String::from).into(),
             cwd: "/root".into(),
         };
-        self.kernel.spawn(spawn).map(drop).map_err(|e| JsError::new(&e.to_string()))
+        self.kernel
+            .spawn(spawn)
+            .map(drop)
+            .map_err(|e| JsError::new(&e.to_string()))
     }
 
     /// Runs guest code for one slice (the kernel's budget) and says what next.
@@ -95,7 +111,11 @@ impl Vm {
             RunStatus::Idle { wake_at } => (State::Idle, wake_at.map(|ns| ns as f64 / 1e6), 0),
             RunStatus::Exited { status } => (State::Exited, None, status),
         };
-        Slice { state, wake_at_ms, status }
+        Slice {
+            state,
+            wake_at_ms,
+            status,
+        }
     }
 
     /// Bytes typed on the terminal (UTF-8, escape sequences as xterm sends).

@@ -19,9 +19,17 @@ impl Cpu {
         let b = self.read(mem, self.loc(insn, 1), size)?;
         let (op, res, store) = match insn.mnemonic() {
             M::Add => (FlagOp::Add, a.wrapping_add(b), true),
-            M::Adc => (FlagOp::Adc, a.wrapping_add(b).wrapping_add(self.cf() as u32), true),
+            M::Adc => (
+                FlagOp::Adc,
+                a.wrapping_add(b).wrapping_add(self.cf() as u32),
+                true,
+            ),
             M::Sub => (FlagOp::Sub, a.wrapping_sub(b), true),
-            M::Sbb => (FlagOp::Sbb, a.wrapping_sub(b).wrapping_sub(self.cf() as u32), true),
+            M::Sbb => (
+                FlagOp::Sbb,
+                a.wrapping_sub(b).wrapping_sub(self.cf() as u32),
+                true,
+            ),
             M::Cmp => (FlagOp::Sub, a.wrapping_sub(b), false),
             M::And => (FlagOp::Logic, a & b, true),
             M::Or => (FlagOp::Logic, a | b, true),

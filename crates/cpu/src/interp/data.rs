@@ -14,8 +14,14 @@ use crate::flags::{FlagOp, ZF};
 use crate::operand::{gpr, op_size, seg_index, Loc, Size};
 use crate::state::{Cpu, Segment};
 
-const SEGMENTS: [Segment; 6] =
-    [Segment::Es, Segment::Cs, Segment::Ss, Segment::Ds, Segment::Fs, Segment::Gs];
+const SEGMENTS: [Segment; 6] = [
+    Segment::Es,
+    Segment::Cs,
+    Segment::Ss,
+    Segment::Ds,
+    Segment::Fs,
+    Segment::Gs,
+];
 
 /// True for a register that is not a general-purpose one (segment, control,
 /// debug register).
@@ -41,7 +47,11 @@ impl Cpu {
             // A selector stored to memory is 16 bits; to a register it is
             // zero-extended.
             let v = u32::from(self.seg[seg_index(r)]);
-            let size = if k0 == OpKind::Memory { Size::W } else { op_size(insn, 0) };
+            let size = if k0 == OpKind::Memory {
+                Size::W
+            } else {
+                op_size(insn, 0)
+            };
             let dst = self.loc(insn, 0);
             return Ok(self.write(mem, dst, size, v)?);
         }
@@ -187,7 +197,10 @@ impl Cpu {
         let expect = u64::from(self.regs[2]) << 32 | u64::from(self.regs[0]);
         let equal = cur == expect;
         if equal {
-            mem.write_u64(addr, u64::from(self.regs[1]) << 32 | u64::from(self.regs[3]))?;
+            mem.write_u64(
+                addr,
+                u64::from(self.regs[1]) << 32 | u64::from(self.regs[3]),
+            )?;
         } else {
             mem.write_u64(addr, cur)?;
             self.regs[0] = cur as u32;

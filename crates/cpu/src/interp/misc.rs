@@ -56,12 +56,20 @@ impl Cpu {
                 let mut v = al;
                 let mut new_cf = false;
                 if low_adjust {
-                    let (r, carry) = if add { al.overflowing_add(6) } else { al.overflowing_sub(6) };
+                    let (r, carry) = if add {
+                        al.overflowing_add(6)
+                    } else {
+                        al.overflowing_sub(6)
+                    };
                     v = r;
                     new_cf = cf || carry;
                 }
                 if al > 0x99 || cf {
-                    v = if add { v.wrapping_add(0x60) } else { v.wrapping_sub(0x60) };
+                    v = if add {
+                        v.wrapping_add(0x60)
+                    } else {
+                        v.wrapping_sub(0x60)
+                    };
                     new_cf = true;
                 }
                 self.write_reg(0, 0, Size::B, u32::from(v));

@@ -87,9 +87,15 @@ impl Cpu {
     fn imul_n(&mut self, mem: &mut AddressSpace, insn: &Instruction) -> Step {
         let size = op_size(insn, 0);
         let (a, b) = if insn.op_count() == 3 {
-            (self.read(mem, self.loc(insn, 1), size)?, self.read(mem, self.loc(insn, 2), size)?)
+            (
+                self.read(mem, self.loc(insn, 1), size)?,
+                self.read(mem, self.loc(insn, 2), size)?,
+            )
         } else {
-            (self.read(mem, self.loc(insn, 0), size)?, self.read(mem, self.loc(insn, 1), size)?)
+            (
+                self.read(mem, self.loc(insn, 0), size)?,
+                self.read(mem, self.loc(insn, 1), size)?,
+            )
         };
         let p = i64::from(size.sext(a) as i32) * i64::from(size.sext(b) as i32);
         let low = p as u32 & size.mask();

@@ -63,7 +63,11 @@ impl Cpu {
             M::Shr => (a >> count, a >> (count - 1) & 1 != 0, a & sign != 0),
             _ => {
                 let s = size.sext(a) as i32;
-                ((s >> count) as u32 & size.mask(), (s >> (count - 1)) & 1 != 0, false)
+                (
+                    (s >> count) as u32 & size.mask(),
+                    (s >> (count - 1)) & 1 != 0,
+                    false,
+                )
             }
         };
         self.write(mem, dst, size, res)?;
@@ -90,14 +94,20 @@ impl Cpu {
             if n == 16 {
                 w |= a64 << 16;
             }
-            ((w << count >> (64 - n)) as u32, (w << (count - 1)) >> 63 != 0)
+            (
+                (w << count >> (64 - n)) as u32,
+                (w << (count - 1)) >> 63 != 0,
+            )
         } else {
             // Right-justify (dst:)src:dst and shift right.
             let mut w = a64 | b64 << n;
             if n == 16 {
                 w |= a64 << 32;
             }
-            ((w >> count) as u32 & size.mask(), (w >> (count - 1)) & 1 != 0)
+            (
+                (w >> count) as u32 & size.mask(),
+                (w >> (count - 1)) & 1 != 0,
+            )
         };
         let of = (res ^ a) & size.sign() != 0;
         self.write(mem, dst, size, res)?;

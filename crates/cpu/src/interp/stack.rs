@@ -67,7 +67,11 @@ impl Cpu {
     }
 
     pub(crate) fn pusha(&mut self, mem: &mut AddressSpace, insn: &Instruction) -> Step {
-        let size = if insn.code() == Code::Pushaw { Size::W } else { Size::D };
+        let size = if insn.code() == Code::Pushaw {
+            Size::W
+        } else {
+            Size::D
+        };
         let sp = self.regs[4];
         let base = self.seg_base[2];
         // Order in memory from the new top: edi esi ebp esp ebx edx ecx eax.
@@ -80,11 +84,17 @@ impl Cpu {
     }
 
     pub(crate) fn popa(&mut self, mem: &mut AddressSpace, insn: &Instruction) -> Step {
-        let size = if insn.code() == Code::Popaw { Size::W } else { Size::D };
+        let size = if insn.code() == Code::Popaw {
+            Size::W
+        } else {
+            Size::D
+        };
         let sp = self.regs[4];
         let mut vals = [0u32; 8];
         for (i, v) in vals.iter_mut().enumerate() {
-            let at = sp.wrapping_add((7 - i as u32) * size.bytes()).wrapping_add(self.seg_base[2]);
+            let at = sp
+                .wrapping_add((7 - i as u32) * size.bytes())
+                .wrapping_add(self.seg_base[2]);
             *v = read_mem(mem, at, size)?;
         }
         for (i, &v) in vals.iter().enumerate() {
@@ -114,7 +124,11 @@ impl Cpu {
     }
 
     pub(crate) fn enter(&mut self, mem: &mut AddressSpace, insn: &Instruction) -> Step {
-        let size = if insn.code() == Code::Enterw_imm16_imm8 { Size::W } else { Size::D };
+        let size = if insn.code() == Code::Enterw_imm16_imm8 {
+            Size::W
+        } else {
+            Size::D
+        };
         let alloc = u32::from(insn.immediate16());
         let level = u32::from(insn.immediate8_2nd()) & 31;
         let (sp, bp) = (self.regs[4], self.regs[5]);
@@ -144,7 +158,11 @@ impl Cpu {
     }
 
     pub(crate) fn leave(&mut self, mem: &mut AddressSpace, insn: &Instruction) -> Step {
-        let size = if insn.code() == Code::Leavew { Size::W } else { Size::D };
+        let size = if insn.code() == Code::Leavew {
+            Size::W
+        } else {
+            Size::D
+        };
         let bp = self.regs[5];
         let v = read_mem(mem, bp.wrapping_add(self.seg_base[2]), size)?;
         self.regs[4] = bp.wrapping_add(size.bytes());
@@ -152,4 +170,3 @@ impl Cpu {
         Ok(())
     }
 }
-

@@ -63,7 +63,10 @@ impl Cpu {
             _ => None,
         };
         while self.regs[1] != 0 {
-            if !self.df() && matches!(kind, Kind::Movs | Kind::Stos) && self.string_run(mem, insn, kind, size)? {
+            if !self.df()
+                && matches!(kind, Kind::Movs | Kind::Stos)
+                && self.string_run(mem, insn, kind, size)?
+            {
                 continue;
             }
             self.string_once(mem, insn, kind, size)?;
@@ -77,7 +80,11 @@ impl Cpu {
 
     fn src_addr(&self, insn: &Instruction) -> u32 {
         // Only the source honours a segment override; the default is ds.
-        let seg = if insn.has_segment_prefix() { seg_index(insn.segment_prefix()) } else { 3 };
+        let seg = if insn.has_segment_prefix() {
+            seg_index(insn.segment_prefix())
+        } else {
+            3
+        };
         self.regs[6].wrapping_add(self.seg_base[seg])
     }
 
@@ -95,7 +102,13 @@ impl Cpu {
     }
 
     /// One element; registers move only once its accesses succeeded.
-    fn string_once(&mut self, mem: &mut AddressSpace, insn: &Instruction, kind: Kind, size: Size) -> Step {
+    fn string_once(
+        &mut self,
+        mem: &mut AddressSpace,
+        insn: &Instruction,
+        kind: Kind,
+        size: Size,
+    ) -> Step {
         match kind {
             Kind::Movs => {
                 let v = read_mem(mem, self.src_addr(insn), size)?;
@@ -132,7 +145,13 @@ impl Cpu {
     /// Moves (or fills) as many whole elements as fit in the current pages
     /// of source and destination; false if not even one does (an element
     /// straddling a page boundary), leaving it to `string_once`.
-    fn string_run(&mut self, mem: &mut AddressSpace, insn: &Instruction, kind: Kind, size: Size) -> Result<bool, tabvm_mem::Fault> {
+    fn string_run(
+        &mut self,
+        mem: &mut AddressSpace,
+        insn: &Instruction,
+        kind: Kind,
+        size: Size,
+    ) -> Result<bool, tabvm_mem::Fault> {
         let room = |a: u32| (PAGE_SIZE - (a & (PAGE_SIZE - 1))) as usize;
         let (src, dst) = (self.src_addr(insn), self.dst_addr());
         // `ecx` is capped first so the byte count cannot overflow (wasm32).

@@ -18,7 +18,9 @@ use std::cmp::Ordering;
 
 use rustc_apfloat::{Float, Round, Status, StatusAnd};
 
-use super::f80::{exc_of, rounded, rounded_up, Ap, Class, Exc, C0, C1, C2, C3, DE, F80, IE, OE, PE, UE, ZE};
+use super::f80::{
+    exc_of, rounded, rounded_up, Ap, Class, Exc, C0, C1, C2, C3, DE, F80, IE, OE, PE, UE, ZE,
+};
 
 /// The two-operand arithmetic instructions; `SubR`/`DivR` swap operands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,7 +94,11 @@ pub(super) fn binary(op: Op, a: F80, b: F80, round: Round, bits: u32) -> (F80, E
         Op::Div | Op::DivR => p.div_r(q, rd),
     };
     // The hardware reports a zero divide without the denormal operand.
-    let de = if op_is_div(op) && y.class() == Class::Zero { 0 } else { denormal(&[x, y]) };
+    let de = if op_is_div(op) && y.class() == Class::Zero {
+        0
+    } else {
+        denormal(&[x, y])
+    };
     with_precision(compute, de, round, bits)
 }
 
@@ -108,7 +114,12 @@ fn op_is_div(op: Op) -> bool {
 /// `bits`: with at least two spare bits that equals one direct rounding. As
 /// on the hardware, a denormal is rounded at the same place of its
 /// significand field, so it keeps fewer than `bits` significant bits.
-fn with_precision(compute: impl Fn(Round) -> StatusAnd<Ap>, exc: Exc, round: Round, bits: u32) -> (F80, Exc) {
+fn with_precision(
+    compute: impl Fn(Round) -> StatusAnd<Ap>,
+    exc: Exc,
+    round: Round,
+    bits: u32,
+) -> (F80, Exc) {
     if bits >= 64 {
         return at_64_bits(&compute, exc, round);
     }
@@ -126,7 +137,9 @@ fn with_precision(compute: impl Fn(Round) -> StatusAnd<Ap>, exc: Exc, round: Rou
     let half = 1u64 << (drop - 1);
     let kept = field >> drop;
     let up = match round {
-        Round::NearestTiesToEven | Round::NearestTiesToAway => low > half || (low == half && kept & 1 == 1),
+        Round::NearestTiesToEven | Round::NearestTiesToAway => {
+            low > half || (low == half && kept & 1 == 1)
+        }
         Round::TowardPositive => low != 0 && !v.sign(),
         Round::TowardNegative => low != 0 && v.sign(),
         Round::TowardZero => false,
@@ -145,7 +158,14 @@ fn with_precision(compute: impl Fn(Round) -> StatusAnd<Ap>, exc: Exc, round: Rou
     let ue = if tiny && low != 0 { UE } else { 0 };
     let c1 = if up { C1 } else { 0 };
     if exp >= 0x7fff {
-        return (F80 { mant: 1 << 63, se: 0x7fff }.with_sign(v.sign()), e | OE | PE | c1);
+        return (
+            F80 {
+                mant: 1 << 63,
+                se: 0x7fff,
+            }
+            .with_sign(v.sign()),
+            e | OE | PE | c1,
+        );
     }
     (F80 { mant, se: exp }.with_sign(v.sign()), e | pe | ue | c1)
 }
@@ -153,7 +173,10 @@ fn with_precision(compute: impl Fn(Round) -> StatusAnd<Ap>, exc: Exc, round: Rou
 /// The result of `compute` rounded by `round` at full precision, with C1.
 fn at_64_bits(compute: &impl Fn(Round) -> StatusAnd<Ap>, exc: Exc, round: Round) -> (F80, Exc) {
     let (v, e) = finish(rounded(round, compute), exc);
-    (v, e | rounded_up(v, e, round, || finish(compute(Round::TowardZero), 0).0))
+    (
+        v,
+        e | rounded_up(v, e, round, || finish(compute(Round::TowardZero), 0).0),
+    )
 }
 
 /// Ordering of `a` against `b`, `None` if unordered. Ordered compares
@@ -201,7 +224,8 @@ pub(super) fn sqrt(a: F80, round: Round, bits: u32) -> (F80, Exc) {
     const K: u32 = 34; // root of m × 4^K has 66 or 67 bits: 2 spare for rounding
     let (root, exact) = isqrt_scaled(m, K);
     // Scaling is exact: a root is never denormal nor overflows.
-    let compute = |rd| Ap::from_u128_r(root | u128::from(!exact), rd).map(|r| r.scalbn(t / 2 - K as i32));
+    let compute =
+        |rd| Ap::from_u128_r(root | u128::from(!exact), rd).map(|r| r.scalbn(t / 2 - K as i32));
     with_precision(compute, denormal(&[a]), round, bits)
 }
 
@@ -242,7 +266,14 @@ pub(super) fn scale(a: F80, b: F80, round: Round) -> (F80, Exc) {
         (Class::Infinity, Class::Infinity) if b.sign() => (F80::INDEFINITE, IE),
         (Class::Zero | Class::Infinity, _) => (a, de),
         (_, Class::Infinity) if b.sign() => (F80::ZERO.with_sign(a.sign()), de),
-        (_, Class::Infinity) => (F80 { mant: 1 << 63, se: 0x7fff }.with_sign(a.sign()), de),
+        (_, Class::Infinity) => (
+            F80 {
+                mant: 1 << 63,
+                se: 0x7fff,
+            }
+            .with_sign(a.sign()),
+            de,
+        ),
         _ => {
             // Beyond ±2^16 every finite value over- or underflows already.
             let n = match b.to_int(32, Round::TowardZero).0 {
@@ -273,12 +304,23 @@ pub(super) fn xtract(a: F80) -> (F80, F80, Exc) {
         return (r, r, exc);
     }
     match a.class() {
-        Class::Zero => (F80 { mant: 1 << 63, se: 0xffff }, a, ZE),
+        Class::Zero => (
+            F80 {
+                mant: 1 << 63,
+                se: 0xffff,
+            },
+            a,
+            ZE,
+        ),
         Class::Infinity => (a.with_sign(false), a, 0),
         _ => {
             let v = a.to_ap();
             let e = v.ilogb();
-            (F80::from_int(e.into()), F80::from_ap(v.scalbn(-e)), denormal(&[a]))
+            (
+                F80::from_int(e.into()),
+                F80::from_ap(v.scalbn(-e)),
+                denormal(&[a]),
+            )
         }
     }
 }
@@ -307,10 +349,18 @@ pub(super) fn prem(a: F80, b: F80, ieee: bool) -> (F80, u16, Exc) {
     }
     // Long division of the significands, one quotient bit per exponent step;
     // the remainder ends up at the scale of b (of b/2 when d = -1).
-    let (steps, partial) = if d >= 64 { ((d & 31) | 32, true) } else { (d.max(0), false) };
+    let (steps, partial) = if d >= 64 {
+        ((d & 31) | 32, true)
+    } else {
+        (d.max(0), false)
+    };
     let (mut r, mut q) = (u128::from(ma), 0u64);
     // The exponent of one unit of `r` and the divisor at that scale.
-    let (unit, divisor) = if d == -1 { (eb - 64, mb << 1) } else { (eb - 63 + d - steps, mb) };
+    let (unit, divisor) = if d == -1 {
+        (eb - 64, mb << 1)
+    } else {
+        (eb - 63 + d - steps, mb)
+    };
     if d >= 0 {
         if r >= mb {
             r -= mb;
@@ -374,41 +424,106 @@ mod tests {
     fn x87_basic_ops_are_80_bit() {
         // 1/3 in extended precision: rounded up (C1).
         let (third, exc) = binary(Op::Div, v(1.0), v(3.0), RN, 64);
-        assert_eq!((third.mant, third.se, exc), (0xaaaa_aaaa_aaaa_aaab, 0x3ffd, PE | C1));
+        assert_eq!(
+            (third.mant, third.se, exc),
+            (0xaaaa_aaaa_aaaa_aaab, 0x3ffd, PE | C1)
+        );
         assert_eq!(binary(Op::DivR, v(3.0), v(1.0), RN, 64).0, third);
         assert_eq!(binary(Op::Sub, v(1.0), v(3.0), RN, 64).0, v(-2.0));
         assert_eq!(binary(Op::SubR, v(1.0), v(3.0), RN, 64).0, v(2.0));
         // 1 + 2^-64 is a tie: even under RN, up under RU.
-        let tiny = F80 { mant: 1 << 63, se: 0x3fff - 64 };
+        let tiny = F80 {
+            mant: 1 << 63,
+            se: 0x3fff - 64,
+        };
         assert_eq!(binary(Op::Add, v(1.0), tiny, RN, 64).0, v(1.0));
-        assert_eq!(binary(Op::Add, v(1.0), tiny, Round::TowardPositive, 64).0.mant, (1 << 63) + 1);
-        assert_eq!(binary(Op::Div, v(1.0), v(0.0), RN, 64), (v(f64::INFINITY), ZE));
-        assert_eq!(binary(Op::Div, v(0.0), v(0.0), RN, 64), (F80::INDEFINITE, IE));
-        assert_eq!(binary(Op::Mul, v(f64::INFINITY), v(0.0), RN, 64), (F80::INDEFINITE, IE));
+        assert_eq!(
+            binary(Op::Add, v(1.0), tiny, Round::TowardPositive, 64)
+                .0
+                .mant,
+            (1 << 63) + 1
+        );
+        assert_eq!(
+            binary(Op::Div, v(1.0), v(0.0), RN, 64),
+            (v(f64::INFINITY), ZE)
+        );
+        assert_eq!(
+            binary(Op::Div, v(0.0), v(0.0), RN, 64),
+            (F80::INDEFINITE, IE)
+        );
+        assert_eq!(
+            binary(Op::Mul, v(f64::INFINITY), v(0.0), RN, 64),
+            (F80::INDEFINITE, IE)
+        );
     }
 
     #[test]
     fn x87_nan_propagation() {
-        let q = |m: u64, neg: bool| F80 { mant: 0xc000_0000_0000_0000 | m, se: 0x7fff }.with_sign(neg);
-        let s = F80 { mant: 0x8000_0000_0000_0001, se: 0x7fff };
-        assert_eq!(binary(Op::Add, q(5, false), q(7, true), RN, 64), (q(7, true), 0));
+        let q = |m: u64, neg: bool| {
+            F80 {
+                mant: 0xc000_0000_0000_0000 | m,
+                se: 0x7fff,
+            }
+            .with_sign(neg)
+        };
+        let s = F80 {
+            mant: 0x8000_0000_0000_0001,
+            se: 0x7fff,
+        };
+        assert_eq!(
+            binary(Op::Add, q(5, false), q(7, true), RN, 64),
+            (q(7, true), 0)
+        );
         assert_eq!(binary(Op::Add, s, q(1, false), RN, 64), (q(1, false), IE));
         assert_eq!(binary(Op::Mul, s, v(2.0), RN, 64), (s.quieted(), IE));
-        let unnormal = F80 { mant: 1, se: 0x3fff };
-        assert_eq!(binary(Op::Add, unnormal, v(1.0), RN, 64), (F80::INDEFINITE, IE));
+        let unnormal = F80 {
+            mant: 1,
+            se: 0x3fff,
+        };
+        assert_eq!(
+            binary(Op::Add, unnormal, v(1.0), RN, 64),
+            (F80::INDEFINITE, IE)
+        );
     }
 
     #[test]
     fn x87_sqrt_exact() {
         assert_eq!(sqrt(v(4.0), RN, 64), (v(2.0), 0));
-        assert_eq!(sqrt(v(2.0), RN, 64).0, F80 { mant: 0xb504_f333_f9de_6484, se: 0x3fff });
-        assert_eq!(sqrt(v(2.0), Round::TowardZero, 64).0.mant, 0xb504_f333_f9de_6484);
-        assert_eq!(sqrt(v(2.0), Round::TowardPositive, 64).0.mant, 0xb504_f333_f9de_6485);
-        assert_eq!(sqrt(v(0.5), RN, 64).0, F80 { mant: 0xb504_f333_f9de_6484, se: 0x3ffe });
+        assert_eq!(
+            sqrt(v(2.0), RN, 64).0,
+            F80 {
+                mant: 0xb504_f333_f9de_6484,
+                se: 0x3fff
+            }
+        );
+        assert_eq!(
+            sqrt(v(2.0), Round::TowardZero, 64).0.mant,
+            0xb504_f333_f9de_6484
+        );
+        assert_eq!(
+            sqrt(v(2.0), Round::TowardPositive, 64).0.mant,
+            0xb504_f333_f9de_6485
+        );
+        assert_eq!(
+            sqrt(v(0.5), RN, 64).0,
+            F80 {
+                mant: 0xb504_f333_f9de_6484,
+                se: 0x3ffe
+            }
+        );
         assert_eq!(sqrt(v(-0.0), RN, 64), (v(-0.0), 0));
         assert_eq!(sqrt(v(-1.0), RN, 64), (F80::INDEFINITE, IE));
         let (d, exc) = sqrt(v(4.9e-324), RN, 64);
-        assert_eq!((d, exc), (F80 { mant: 1 << 63, se: 0x3fff - 537 }, 0));
+        assert_eq!(
+            (d, exc),
+            (
+                F80 {
+                    mant: 1 << 63,
+                    se: 0x3fff - 537
+                },
+                0
+            )
+        );
     }
 
     #[test]

@@ -14,8 +14,8 @@ use tabvm_mem::AddressSpace;
 use super::arith::{self, Op};
 use super::f80::{Class, Constant, Exc, BIAS, C0, C1, C2, C3, F80};
 use super::memory::{
-    load_control, load_env, load_push, load_state, push_constant, reset, save_env, save_state, source, store,
-    store_word,
+    load_control, load_env, load_push, load_state, push_constant, reset, save_env, save_state,
+    source, store, store_word,
 };
 use super::stack::{Fpu, SF};
 use super::transcendental;
@@ -24,7 +24,11 @@ use crate::{Cpu, Exit};
 type Handler = fn(&mut Cpu, &mut AddressSpace, &Instruction) -> Result<(), Exit>;
 
 /// Runs `insn` if it is an x87 instruction; `None` if it is not.
-pub(crate) fn execute(cpu: &mut Cpu, mem: &mut AddressSpace, insn: &Instruction) -> Option<Result<(), Exit>> {
+pub(crate) fn execute(
+    cpu: &mut Cpu,
+    mem: &mut AddressSpace,
+    insn: &Instruction,
+) -> Option<Result<(), Exit>> {
     let (waits, run) = handler(insn.mnemonic())?;
     // A pending unmasked exception is reported (#MF → SIGFPE) by the next
     // x87 instruction that waits, before it does anything.
@@ -39,7 +43,10 @@ pub(crate) fn execute(cpu: &mut Cpu, mem: &mut AddressSpace, insn: &Instruction)
 /// are `fwait` + `fn…`).
 fn handler(m: Mnemonic) -> Option<(bool, Handler)> {
     use Mnemonic as M;
-    let waits = !matches!(m, M::Fninit | M::Fnclex | M::Fnstcw | M::Fnstsw | M::Fnstenv | M::Fnsave);
+    let waits = !matches!(
+        m,
+        M::Fninit | M::Fnclex | M::Fnstcw | M::Fnstsw | M::Fnstenv | M::Fnsave
+    );
     Some((
         waits,
         match m {
@@ -54,7 +61,14 @@ fn handler(m: Mnemonic) -> Option<(bool, Handler)> {
             M::Frstor => load_state,
             // The 8087's interrupt and 287's protected-mode switches are no-ops
             // since the 387.
-            M::Wait | M::Fnop | M::Feni | M::Fneni | M::Fdisi | M::Fndisi | M::Fsetpm | M::Fnsetpm => |_, _, _| Ok(()),
+            M::Wait
+            | M::Fnop
+            | M::Feni
+            | M::Fneni
+            | M::Fdisi
+            | M::Fndisi
+            | M::Fsetpm
+            | M::Fnsetpm => |_, _, _| Ok(()),
 
             M::Fld | M::Fild | M::Fbld => load_push,
             M::Fld1 => |c, _, _| push_constant(c, Constant::ONE),
@@ -95,9 +109,14 @@ fn handler(m: Mnemonic) -> Option<(bool, Handler)> {
             M::Fxam => |c, _, _| on_stack(c, examine),
 
             M::Fxch => exchange,
-            M::Fcmovb | M::Fcmove | M::Fcmovbe | M::Fcmovu | M::Fcmovnb | M::Fcmovne | M::Fcmovnbe | M::Fcmovnu => {
-                conditional_move
-            }
+            M::Fcmovb
+            | M::Fcmove
+            | M::Fcmovbe
+            | M::Fcmovu
+            | M::Fcmovnb
+            | M::Fcmovne
+            | M::Fcmovnbe
+            | M::Fcmovnu => conditional_move,
             M::Ffree => |c, _, i| on_stack(c, |f| f.free(st(i, 0))),
             M::Ffreep => |c, _, i| {
                 on_stack(c, |f| {
@@ -127,8 +146,16 @@ fn handler(m: Mnemonic) -> Option<(bool, Handler)> {
             M::Fsincos => |c, _, _| on_stack(c, |f| trig(f, transcendental::sincos)),
             M::Fptan => |c, _, _| on_stack(c, |f| trig(f, transcendental::tan)),
             M::Fpatan => |c, _, _| on_stack(c, |f| into_st1(f, transcendental::atan2)),
-            M::Fyl2x => |c, _, _| on_stack(c, |f| into_st1(f, |x, y, r| transcendental::y_log2_x(x, y, false, r))),
-            M::Fyl2xp1 => |c, _, _| on_stack(c, |f| into_st1(f, |x, y, r| transcendental::y_log2_x(x, y, true, r))),
+            M::Fyl2x => |c, _, _| {
+                on_stack(c, |f| {
+                    into_st1(f, |x, y, r| transcendental::y_log2_x(x, y, false, r))
+                })
+            },
+            M::Fyl2xp1 => |c, _, _| {
+                on_stack(c, |f| {
+                    into_st1(f, |x, y, r| transcendental::y_log2_x(x, y, true, r))
+                })
+            },
             _ => return None,
         },
     ))
@@ -156,9 +183,19 @@ pub(super) fn unless_underflow(exc: Exc, r: F80) -> F80 {
 }
 
 /// `fadd`/`fsub`/…, their `p` and `fi` forms: destination = dest op source.
-fn arith(cpu: &mut Cpu, mem: &mut AddressSpace, insn: &Instruction, op: Op, pop: bool) -> Result<(), Exit> {
+fn arith(
+    cpu: &mut Cpu,
+    mem: &mut AddressSpace,
+    insn: &Instruction,
+    op: Op,
+    pop: bool,
+) -> Result<(), Exit> {
     let (src, e1) = source(cpu, mem, insn)?;
-    let dst = if insn.op0_kind() == OpKind::Memory || insn.op_count() < 2 { 0 } else { st(insn, 0) };
+    let dst = if insn.op0_kind() == OpKind::Memory || insn.op_count() < 2 {
+        0
+    } else {
+        st(insn, 0)
+    };
     let fpu = &mut cpu.fpu;
     let (a, e2) = fpu.get(dst);
     let (r, e3) = arith::binary(op, a, src, fpu.round(), fpu.precision());
@@ -184,19 +221,35 @@ struct Compare {
 
 impl Compare {
     fn fcom(pops: u8) -> Compare {
-        Compare { ordered: true, pops, eflags: false }
+        Compare {
+            ordered: true,
+            pops,
+            eflags: false,
+        }
     }
 
     fn fucom(pops: u8) -> Compare {
-        Compare { ordered: false, pops, eflags: false }
+        Compare {
+            ordered: false,
+            pops,
+            eflags: false,
+        }
     }
 
     fn to_eflags(self) -> Compare {
-        Compare { eflags: true, ..self }
+        Compare {
+            eflags: true,
+            ..self
+        }
     }
 }
 
-fn compare(cpu: &mut Cpu, mem: &mut AddressSpace, insn: &Instruction, how: Compare) -> Result<(), Exit> {
+fn compare(
+    cpu: &mut Cpu,
+    mem: &mut AddressSpace,
+    insn: &Instruction,
+    how: Compare,
+) -> Result<(), Exit> {
     let src = source(cpu, mem, insn)?;
     compare_st0(cpu, src, how);
     Ok(())
@@ -360,7 +413,8 @@ mod tests {
     /// A CPU with EBX pointing at a page of data.
     fn machine(data: &[u8]) -> (Cpu, AddressSpace) {
         let mut mem = AddressSpace::new();
-        mem.map_fixed(DATA, 0x1000, Prot::READ | Prot::WRITE, "data").unwrap();
+        mem.map_fixed(DATA, 0x1000, Prot::READ | Prot::WRITE, "data")
+            .unwrap();
         mem.poke(DATA, data).unwrap();
         let mut cpu = Cpu::new();
         cpu.regs[3] = DATA;
@@ -387,7 +441,12 @@ mod tests {
     fn x87_exec_load_divide_store() {
         let (mut cpu, mut mem) = machine(&doubles(&[1.0, 3.0]));
         // fld qword [ebx]; fld qword [ebx+8]; fdivp st(1),st(0); fstp qword [ebx+16]
-        run(&mut cpu, &mut mem, &[0xdd, 0x03, 0xdd, 0x43, 0x08, 0xde, 0xf9, 0xdd, 0x5b, 0x10]).unwrap();
+        run(
+            &mut cpu,
+            &mut mem,
+            &[0xdd, 0x03, 0xdd, 0x43, 0x08, 0xde, 0xf9, 0xdd, 0x5b, 0x10],
+        )
+        .unwrap();
         assert_eq!(read_f64(&mut mem, 16), 1.0 / 3.0);
         assert_eq!(cpu.fpu.status_word(), PE_FLAG);
         assert!(cpu.fpu.is_empty(0));
@@ -396,7 +455,14 @@ mod tests {
     fn x87_exec_compare_to_ax_and_eflags() {
         let (mut cpu, mut mem) = machine(&doubles(&[2.0, 1.0]));
         // fld qword [ebx]; fld qword [ebx+8]; fcom st(1); fnstsw ax; fcomi st(0),st(1)
-        run(&mut cpu, &mut mem, &[0xdd, 0x03, 0xdd, 0x43, 0x08, 0xd8, 0xd1, 0xdf, 0xe0, 0xdb, 0xf1]).unwrap();
+        run(
+            &mut cpu,
+            &mut mem,
+            &[
+                0xdd, 0x03, 0xdd, 0x43, 0x08, 0xd8, 0xd1, 0xdf, 0xe0, 0xdb, 0xf1,
+            ],
+        )
+        .unwrap();
         assert_eq!(cpu.regs[0] & 0xffff, u32::from(C0 | 6 << 11));
         assert_eq!(cpu.eflags() & 0x45, 0x01);
         // fucomip st(0),st(0) on equal values: ZF only, then one pop.
@@ -414,7 +480,12 @@ mod tests {
             data[..2].copy_from_slice(&cw.to_le_bytes());
             let (mut cpu, mut mem) = machine(&data);
             // fldcw [ebx]; fld qword [ebx+8]; fistp dword [ebx+24]
-            run(&mut cpu, &mut mem, &[0xd9, 0x2b, 0xdd, 0x43, 0x08, 0xdb, 0x5b, 0x18]).unwrap();
+            run(
+                &mut cpu,
+                &mut mem,
+                &[0xd9, 0x2b, 0xdd, 0x43, 0x08, 0xdb, 0x5b, 0x18],
+            )
+            .unwrap();
             assert_eq!(mem.read_u32(DATA + 24).unwrap() as i32, want, "rc {rc}");
         }
         // Out of range: the integer indefinite and IE.
@@ -429,21 +500,33 @@ mod tests {
     fn x87_exec_faults_are_precise() {
         let (mut cpu, mut mem) = machine(&doubles(&[1.0]));
         // fld1; fld qword [ebx+0x2000] (unmapped)
-        let r = run(&mut cpu, &mut mem, &[0xd9, 0xe8, 0xdd, 0x83, 0x00, 0x20, 0x00, 0x00]);
+        let r = run(
+            &mut cpu,
+            &mut mem,
+            &[0xd9, 0xe8, 0xdd, 0x83, 0x00, 0x20, 0x00, 0x00],
+        );
         assert!(matches!(r, Err(Exit::PageFault(_))));
         assert_eq!(cpu.fpu.status_word(), 7 << 11);
         // fstp qword [ebx+0xffc] straddles into an unmapped page: nothing changes.
         let r = run(&mut cpu, &mut mem, &[0xdd, 0x9b, 0xfc, 0x0f, 0x00, 0x00]);
         assert!(matches!(r, Err(Exit::PageFault(_))));
         assert_eq!(mem.read_u32(DATA + 0xffc).unwrap(), 0);
-        assert_eq!((cpu.fpu.status_word(), cpu.fpu.get(0).0), (7 << 11, F80::from_int(1)));
+        assert_eq!(
+            (cpu.fpu.status_word(), cpu.fpu.get(0).0),
+            (7 << 11, F80::from_int(1))
+        );
     }
 
     #[test]
     fn x87_exec_unmasked_exception_is_reported_by_the_next_instruction() {
         let (mut cpu, mut mem) = machine(&0x037bu16.to_le_bytes());
         // fldcw [ebx] (ZE unmasked); fld1; fldz; fdivp st(1),st(0)
-        run(&mut cpu, &mut mem, &[0xd9, 0x2b, 0xd9, 0xe8, 0xd9, 0xee, 0xde, 0xf9]).unwrap();
+        run(
+            &mut cpu,
+            &mut mem,
+            &[0xd9, 0x2b, 0xd9, 0xe8, 0xd9, 0xee, 0xde, 0xf9],
+        )
+        .unwrap();
         assert_eq!(cpu.fpu.get(1).0, F80::from_int(1), "destination kept");
         // fld1 waits: #MF. fnstsw ax does not.
         assert_eq!(run(&mut cpu, &mut mem, &[0xd9, 0xe8]), Err(Exit::FpuError));
@@ -457,13 +540,21 @@ mod tests {
     fn x87_exec_env_round_trip_masks_exceptions() {
         let (mut cpu, mut mem) = machine(&0x0c72u16.to_le_bytes());
         // fldcw [ebx]; fld1; fnstenv [ebx+32]; fnstcw [ebx]
-        run(&mut cpu, &mut mem, &[0xd9, 0x2b, 0xd9, 0xe8, 0xd9, 0x73, 0x20, 0xd9, 0x3b]).unwrap();
+        run(
+            &mut cpu,
+            &mut mem,
+            &[0xd9, 0x2b, 0xd9, 0xe8, 0xd9, 0x73, 0x20, 0xd9, 0x3b],
+        )
+        .unwrap();
         assert_eq!(mem.read_u16(DATA).unwrap(), 0x0c7f);
         assert_eq!(mem.read_u32(DATA + 32).unwrap(), 0xffff_0c72);
         assert_eq!(mem.read_u32(DATA + 40).unwrap(), 0xffff_3fff);
         // fninit; fldenv [ebx+32]
         run(&mut cpu, &mut mem, &[0xdb, 0xe3, 0xd9, 0x63, 0x20]).unwrap();
-        assert_eq!((cpu.fpu.control_word(), cpu.fpu.status_word()), (0x0c72, 7 << 11));
+        assert_eq!(
+            (cpu.fpu.control_word(), cpu.fpu.status_word()),
+            (0x0c72, 7 << 11)
+        );
         assert!(!cpu.fpu.is_empty(0));
     }
 

@@ -34,7 +34,12 @@ pub(super) const C3: u16 = 0x4000;
 
 /// C1 for a result `v` with flags `exc` rounded by `round`: set when it is
 /// inexact and differs from the value rounded toward zero.
-pub(super) fn rounded_up<T: PartialEq>(v: T, exc: Exc, round: Round, toward_zero: impl FnOnce() -> T) -> Exc {
+pub(super) fn rounded_up<T: PartialEq>(
+    v: T,
+    exc: Exc,
+    round: Round,
+    toward_zero: impl FnOnce() -> T,
+) -> Exc {
     if exc & PE != 0 && round != Round::TowardZero && toward_zero() != v {
         C1
     } else {
@@ -102,20 +107,35 @@ struct Ieee {
     frac_bits: u32,
     exp_bits: u32,
 }
-const M32: Ieee = Ieee { frac_bits: 23, exp_bits: 8 };
-const M64: Ieee = Ieee { frac_bits: 52, exp_bits: 11 };
+const M32: Ieee = Ieee {
+    frac_bits: 23,
+    exp_bits: 8,
+};
+const M64: Ieee = Ieee {
+    frac_bits: 52,
+    exp_bits: 11,
+};
 
 impl F80 {
     pub const ZERO: F80 = F80 { mant: 0, se: 0 };
     #[cfg(test)]
-    pub const ONE: F80 = F80 { mant: INT_BIT, se: BIAS as u16 };
+    pub const ONE: F80 = F80 {
+        mant: INT_BIT,
+        se: BIAS as u16,
+    };
     /// The "real indefinite" QNaN every masked invalid operation produces.
-    pub const INDEFINITE: F80 = F80 { mant: INT_BIT | QUIET_BIT, se: 0xffff };
+    pub const INDEFINITE: F80 = F80 {
+        mant: INT_BIT | QUIET_BIT,
+        se: 0xffff,
+    };
 
     pub fn from_bytes(b: [u8; 10]) -> F80 {
         let mut m = [0; 8];
         m.copy_from_slice(&b[..8]);
-        F80 { mant: u64::from_le_bytes(m), se: u16::from_le_bytes([b[8], b[9]]) }
+        F80 {
+            mant: u64::from_le_bytes(m),
+            se: u16::from_le_bytes([b[8], b[9]]),
+        }
     }
 
     pub fn to_bytes(self) -> [u8; 10] {
@@ -135,7 +155,10 @@ impl F80 {
     }
 
     pub(super) fn with_sign(self, neg: bool) -> F80 {
-        F80 { se: (self.se & 0x7fff) | if neg { 0x8000 } else { 0 }, ..self }
+        F80 {
+            se: (self.se & 0x7fff) | if neg { 0x8000 } else { 0 },
+            ..self
+        }
     }
 
     pub(super) fn class(self) -> Class {
@@ -159,7 +182,10 @@ impl F80 {
     }
 
     pub(super) fn quieted(self) -> F80 {
-        F80 { mant: self.mant | QUIET_BIT, ..self }
+        F80 {
+            mant: self.mant | QUIET_BIT,
+            ..self
+        }
     }
 
     pub(super) fn to_ap(self) -> Ap {
@@ -168,7 +194,10 @@ impl F80 {
 
     pub(super) fn from_ap(a: Ap) -> F80 {
         let bits = a.to_bits();
-        F80 { mant: bits as u64, se: (bits >> 64) as u16 }
+        F80 {
+            mant: bits as u64,
+            se: (bits >> 64) as u16,
+        }
     }
 
     /// An exactly representable integer.
@@ -198,16 +227,34 @@ impl F80 {
             let nan = frac != 0;
             let snan = nan && frac >> (f.frac_bits - 1) == 0;
             let mant = INT_BIT | frac << up | if snan { QUIET_BIT } else { 0 };
-            (F80 { mant, se: sign | 0x7fff }, if snan { IE } else { 0 })
+            (
+                F80 {
+                    mant,
+                    se: sign | 0x7fff,
+                },
+                if snan { IE } else { 0 },
+            )
         } else if exp == 0 && frac == 0 {
             (F80 { mant: 0, se: sign }, 0)
         } else if exp == 0 {
             let lz = frac.leading_zeros();
             let e = (63 - lz) as i32 - f.frac_bits as i32 + 1 - bias + BIAS;
-            (F80 { mant: frac << lz, se: sign | e as u16 }, DE)
+            (
+                F80 {
+                    mant: frac << lz,
+                    se: sign | e as u16,
+                },
+                DE,
+            )
         } else {
             let e = exp as i32 - bias + BIAS;
-            (F80 { mant: INT_BIT | frac << up, se: sign | e as u16 }, 0)
+            (
+                F80 {
+                    mant: INT_BIT | frac << up,
+                    se: sign | e as u16,
+                },
+                0,
+            )
         };
         (v, exc)
     }
@@ -234,13 +281,21 @@ impl F80 {
             Class::Unsupported => (1 << (f.frac_bits + f.exp_bits) | inf_exp | quiet, IE),
             Class::Nan => {
                 let payload = (self.mant << 1) >> (64 - f.frac_bits);
-                (sign | inf_exp | payload | quiet, if self.is_snan() { IE } else { 0 })
+                (
+                    sign | inf_exp | payload | quiet,
+                    if self.is_snan() { IE } else { 0 },
+                )
             }
             _ => {
                 let convert = |rd| -> StatusAnd<T> { self.to_ap().convert_r(rd, &mut false) };
                 let r = rounded(round, &convert);
                 let (bits, exc) = (r.value.to_bits() as u64, exc_of(r.status));
-                (bits, exc | rounded_up(bits, exc, round, || convert(Round::TowardZero).value.to_bits() as u64))
+                (
+                    bits,
+                    exc | rounded_up(bits, exc, round, || {
+                        convert(Round::TowardZero).value.to_bits() as u64
+                    }),
+                )
             }
         }
     }
@@ -248,7 +303,10 @@ impl F80 {
     /// Rounds to a `width`-bit signed integer; out of range or NaN gives IE
     /// and `None` (the caller stores the "integer indefinite").
     pub(super) fn to_int(self, width: usize, round: Round) -> (Option<i64>, Exc) {
-        if matches!(self.class(), Class::Nan | Class::Unsupported | Class::Infinity) {
+        if matches!(
+            self.class(),
+            Class::Nan | Class::Unsupported | Class::Infinity
+        ) {
             return (None, IE);
         }
         let convert = |rd| self.to_ap().to_i128_r(width, rd, &mut false);
@@ -257,14 +315,19 @@ impl F80 {
             return (None, IE);
         }
         let exc = exc_of(r.status);
-        (Some(r.value as i64), exc | rounded_up(r.value, exc, round, || convert(Round::TowardZero).value))
+        (
+            Some(r.value as i64),
+            exc | rounded_up(r.value, exc, round, || convert(Round::TowardZero).value),
+        )
     }
 
     /// Packed BCD (18 digits, sign in the top bit of byte 9) to a value.
     /// Invalid digits give an undefined result on hardware; we read them as
     /// their binary value.
     pub(super) fn from_bcd(b: [u8; 10]) -> F80 {
-        let v = b[..9].iter().rev().fold(0i64, |acc, &d| acc * 100 + i64::from(d >> 4) * 10 + i64::from(d & 15));
+        let v = b[..9].iter().rev().fold(0i64, |acc, &d| {
+            acc * 100 + i64::from(d >> 4) * 10 + i64::from(d & 15)
+        });
         F80::from_int(if b[9] & 0x80 != 0 { -v } else { v })
     }
 
@@ -297,12 +360,30 @@ pub(super) struct Constant {
 
 impl Constant {
     pub(super) const ZERO: Constant = Constant { mant: 0, exp: 0 };
-    pub(super) const ONE: Constant = Constant { mant: 1 << 127, exp: 0 };
-    pub(super) const L2T: Constant = Constant { mant: 0xd49a784bcd1b8afe492bf6ff4dafdb4c, exp: 1 };
-    pub(super) const L2E: Constant = Constant { mant: 0xb8aa3b295c17f0bbbe87fed0691d3e88, exp: 0 };
-    pub(super) const PI: Constant = Constant { mant: 0xc90fdaa22168c234c4c6628b80dc1cd1, exp: 1 };
-    pub(super) const LG2: Constant = Constant { mant: 0x9a209a84fbcff7988f8959ac0b7c9178, exp: -2 };
-    pub(super) const LN2: Constant = Constant { mant: 0xb17217f7d1cf79abc9e3b39803f2f6af, exp: -1 };
+    pub(super) const ONE: Constant = Constant {
+        mant: 1 << 127,
+        exp: 0,
+    };
+    pub(super) const L2T: Constant = Constant {
+        mant: 0xd49a784bcd1b8afe492bf6ff4dafdb4c,
+        exp: 1,
+    };
+    pub(super) const L2E: Constant = Constant {
+        mant: 0xb8aa3b295c17f0bbbe87fed0691d3e88,
+        exp: 0,
+    };
+    pub(super) const PI: Constant = Constant {
+        mant: 0xc90fdaa22168c234c4c6628b80dc1cd1,
+        exp: 1,
+    };
+    pub(super) const LG2: Constant = Constant {
+        mant: 0x9a209a84fbcff7988f8959ac0b7c9178,
+        exp: -2,
+    };
+    pub(super) const LN2: Constant = Constant {
+        mant: 0xb17217f7d1cf79abc9e3b39803f2f6af,
+        exp: -1,
+    };
 
     pub(super) fn round(self, round: Round) -> F80 {
         // Rounding to 64 bits first and scaling after is exact: every
@@ -328,7 +409,17 @@ mod tests {
 
     #[test]
     fn x87_m64_round_trips() {
-        for x in [0.0f64, -0.0, 1.5, -3.25e-300, 4.9e-324, f64::MAX, f64::INFINITY, -f64::INFINITY, 0.1] {
+        for x in [
+            0.0f64,
+            -0.0,
+            1.5,
+            -3.25e-300,
+            4.9e-324,
+            f64::MAX,
+            f64::INFINITY,
+            -f64::INFINITY,
+            0.1,
+        ] {
             let (v, _) = F80::from_f64(x.to_bits());
             assert_eq!(v.to_f64(RN), (x.to_bits(), 0), "{x}");
         }
@@ -361,7 +452,12 @@ mod tests {
     #[test]
     fn x87_integer_stores_per_rounding_mode() {
         let v = |x: f64| F80::from_f64(x.to_bits()).0;
-        let modes = [Round::NearestTiesToEven, Round::TowardNegative, Round::TowardPositive, Round::TowardZero];
+        let modes = [
+            Round::NearestTiesToEven,
+            Round::TowardNegative,
+            Round::TowardPositive,
+            Round::TowardZero,
+        ];
         let cases: [(f64, [i64; 4]); 5] = [
             (2.5, [2, 2, 3, 2]),
             (-2.5, [-2, -3, -2, -2]),
@@ -397,12 +493,30 @@ mod tests {
     fn x87_constants_follow_rounding_control() {
         let pi = Constant::PI.round(RN);
         assert_eq!((pi.se, pi.mant), (0x4000, 0xc90fdaa22168c235));
-        assert_eq!(Constant::PI.round(Round::TowardZero).mant, 0xc90fdaa22168c234);
+        assert_eq!(
+            Constant::PI.round(Round::TowardZero).mant,
+            0xc90fdaa22168c234
+        );
         assert_eq!(Constant::L2E.round(RN).mant, 0xb8aa3b295c17f0bc);
         assert_eq!(Constant::L2T.round(RN).mant, 0xd49a784bcd1b8afe);
-        assert_eq!(Constant::L2T.round(Round::TowardPositive).mant, 0xd49a784bcd1b8aff);
-        assert_eq!(Constant::LG2.round(RN), F80 { mant: 0x9a209a84fbcff799, se: 0x3ffd });
-        assert_eq!(Constant::LN2.round(RN), F80 { mant: 0xb17217f7d1cf79ac, se: 0x3ffe });
+        assert_eq!(
+            Constant::L2T.round(Round::TowardPositive).mant,
+            0xd49a784bcd1b8aff
+        );
+        assert_eq!(
+            Constant::LG2.round(RN),
+            F80 {
+                mant: 0x9a209a84fbcff799,
+                se: 0x3ffd
+            }
+        );
+        assert_eq!(
+            Constant::LN2.round(RN),
+            F80 {
+                mant: 0xb17217f7d1cf79ac,
+                se: 0x3ffe
+            }
+        );
         assert_eq!(Constant::ONE.round(RN), F80::ONE);
     }
 }

@@ -21,18 +21,34 @@ pub(super) fn reset(cpu: &mut Cpu) -> Result<(), Exit> {
     Ok(())
 }
 
-fn read_bytes<const N: usize>(cpu: &Cpu, mem: &mut AddressSpace, insn: &Instruction) -> Result<[u8; N], Exit> {
+fn read_bytes<const N: usize>(
+    cpu: &Cpu,
+    mem: &mut AddressSpace,
+    insn: &Instruction,
+) -> Result<[u8; N], Exit> {
     let mut b = [0; N];
-    mem.read_bytes(cpu.effective_address(insn), &mut b).map_err(Exit::PageFault)?;
+    mem.read_bytes(cpu.effective_address(insn), &mut b)
+        .map_err(Exit::PageFault)?;
     Ok(b)
 }
 
-fn write_bytes(cpu: &Cpu, mem: &mut AddressSpace, insn: &Instruction, b: &[u8]) -> Result<(), Exit> {
-    mem.write_bytes(cpu.effective_address(insn), b).map_err(Exit::PageFault)
+fn write_bytes(
+    cpu: &Cpu,
+    mem: &mut AddressSpace,
+    insn: &Instruction,
+    b: &[u8],
+) -> Result<(), Exit> {
+    mem.write_bytes(cpu.effective_address(insn), b)
+        .map_err(Exit::PageFault)
 }
 
 /// `fnstcw`/`fnstsw`: to m16, or to AX.
-pub(super) fn store_word(cpu: &mut Cpu, mem: &mut AddressSpace, insn: &Instruction, w: u16) -> Result<(), Exit> {
+pub(super) fn store_word(
+    cpu: &mut Cpu,
+    mem: &mut AddressSpace,
+    insn: &Instruction,
+    w: u16,
+) -> Result<(), Exit> {
     if insn.op0_kind() == OpKind::Memory {
         write_bytes(cpu, mem, insn, &w.to_le_bytes())
     } else {
@@ -41,7 +57,11 @@ pub(super) fn store_word(cpu: &mut Cpu, mem: &mut AddressSpace, insn: &Instructi
     }
 }
 
-pub(super) fn load_control(cpu: &mut Cpu, mem: &mut AddressSpace, insn: &Instruction) -> Result<(), Exit> {
+pub(super) fn load_control(
+    cpu: &mut Cpu,
+    mem: &mut AddressSpace,
+    insn: &Instruction,
+) -> Result<(), Exit> {
     let b = read_bytes::<2>(cpu, mem, insn)?;
     cpu.fpu.load_control(u16::from_le_bytes(b));
     Ok(())
@@ -57,27 +77,43 @@ fn image_size(insn: &Instruction, want: MemorySize) -> Result<(), Exit> {
     }
 }
 
-pub(super) fn save_env(cpu: &mut Cpu, mem: &mut AddressSpace, insn: &Instruction) -> Result<(), Exit> {
+pub(super) fn save_env(
+    cpu: &mut Cpu,
+    mem: &mut AddressSpace,
+    insn: &Instruction,
+) -> Result<(), Exit> {
     image_size(insn, MemorySize::FpuEnv28)?;
     write_bytes(cpu, mem, insn, &cpu.fpu.env_image())?;
     cpu.fpu.mask_all();
     Ok(())
 }
 
-pub(super) fn load_env(cpu: &mut Cpu, mem: &mut AddressSpace, insn: &Instruction) -> Result<(), Exit> {
+pub(super) fn load_env(
+    cpu: &mut Cpu,
+    mem: &mut AddressSpace,
+    insn: &Instruction,
+) -> Result<(), Exit> {
     image_size(insn, MemorySize::FpuEnv28)?;
     let b = read_bytes::<ENV_SIZE>(cpu, mem, insn)?;
     cpu.fpu.load_env(&b);
     Ok(())
 }
 
-pub(super) fn save_state(cpu: &mut Cpu, mem: &mut AddressSpace, insn: &Instruction) -> Result<(), Exit> {
+pub(super) fn save_state(
+    cpu: &mut Cpu,
+    mem: &mut AddressSpace,
+    insn: &Instruction,
+) -> Result<(), Exit> {
     image_size(insn, MemorySize::FpuState108)?;
     write_bytes(cpu, mem, insn, &cpu.fpu.save_image())?;
     reset(cpu)
 }
 
-pub(super) fn load_state(cpu: &mut Cpu, mem: &mut AddressSpace, insn: &Instruction) -> Result<(), Exit> {
+pub(super) fn load_state(
+    cpu: &mut Cpu,
+    mem: &mut AddressSpace,
+    insn: &Instruction,
+) -> Result<(), Exit> {
     image_size(insn, MemorySize::FpuState108)?;
     let b = read_bytes::<SAVE_SIZE>(cpu, mem, insn)?;
     cpu.fpu.load_image(&b);
@@ -93,7 +129,8 @@ fn load_memory(cpu: &Cpu, mem: &mut AddressSpace, insn: &Instruction) -> Result<
     if n > b.len() {
         return Err(Exit::InvalidOpcode);
     }
-    mem.read_bytes(cpu.effective_address(insn), &mut b[..n]).map_err(Exit::PageFault)?;
+    mem.read_bytes(cpu.effective_address(insn), &mut b[..n])
+        .map_err(Exit::PageFault)?;
     let u64_at = |n: usize| {
         let mut w = [0; 8];
         w[..n].copy_from_slice(&b[..n]);
@@ -112,7 +149,11 @@ fn load_memory(cpu: &Cpu, mem: &mut AddressSpace, insn: &Instruction) -> Result<
 }
 
 /// The source operand of a two-operand instruction: memory, or ST(i).
-pub(super) fn source(cpu: &Cpu, mem: &mut AddressSpace, insn: &Instruction) -> Result<(F80, Exc), Exit> {
+pub(super) fn source(
+    cpu: &Cpu,
+    mem: &mut AddressSpace,
+    insn: &Instruction,
+) -> Result<(F80, Exc), Exit> {
     match insn.op_count() {
         _ if insn.op0_kind() == OpKind::Memory => load_memory(cpu, mem, insn),
         0 => Ok(cpu.fpu.get(1)),
@@ -122,7 +163,11 @@ pub(super) fn source(cpu: &Cpu, mem: &mut AddressSpace, insn: &Instruction) -> R
 }
 
 /// `fld`/`fild`/`fbld`: push a memory operand or ST(i).
-pub(super) fn load_push(cpu: &mut Cpu, mem: &mut AddressSpace, insn: &Instruction) -> Result<(), Exit> {
+pub(super) fn load_push(
+    cpu: &mut Cpu,
+    mem: &mut AddressSpace,
+    insn: &Instruction,
+) -> Result<(), Exit> {
     let (v, exc) = source(cpu, mem, insn)?;
     cpu.fpu.push(unless_underflow(exc, v), exc);
     Ok(())

@@ -54,7 +54,10 @@ mod native_tests {
 
     fn f80(hex: &str) -> F80 {
         let v = u128::from_str_radix(hex, 16).expect("fixture hex");
-        F80 { mant: v as u64, se: (v >> 64) as u16 }
+        F80 {
+            mant: v as u64,
+            se: (v >> 64) as u16,
+        }
     }
 
     /// What we compute for one fixture line: (result bits, condition codes, flags).
@@ -114,8 +117,12 @@ mod native_tests {
         for line in fixture.lines() {
             let f: Vec<&str> = line.split_whitespace().collect();
             let cw = u16::from_str_radix(f[1], 16).expect("control word");
-            let round = [Round::NearestTiesToEven, Round::TowardNegative, Round::TowardPositive, Round::TowardZero]
-                [usize::from(cw >> 10 & 3)];
+            let round = [
+                Round::NearestTiesToEven,
+                Round::TowardNegative,
+                Round::TowardPositive,
+                Round::TowardZero,
+            ][usize::from(cw >> 10 & 3)];
             let precision = [24, 64, 53, 64][usize::from(cw >> 8 & 3)];
             let (a, b) = (f80(f[2]), f80(f[3]));
             let want_r = u128::from_str_radix(f[4], 16).expect("result");
@@ -128,7 +135,11 @@ mod native_tests {
                 _ => 0,
             };
             let flag_mask = if cc_mask & C1 != 0 { 0x3f } else { 0x3f | C1 };
-            let want = (if f[0].ends_with("com") { 0 } else { want_r }, sw & cc_mask, sw & flag_mask);
+            let want = (
+                if f[0].ends_with("com") { 0 } else { want_r },
+                sw & cc_mask,
+                sw & flag_mask,
+            );
             if (r, cc, exc) != want {
                 failures.push(format!("{line}: got {r:x} cc {cc:04x} exc {exc:02x}"));
             }
@@ -168,27 +179,57 @@ mod robustness_tests {
         for i in 0..20_000 {
             let mut value = || {
                 let r = next();
-                let se = if r % 3 == 0 { specials[(r >> 8) as usize % specials.len()] } else { (r >> 16) as u16 };
+                let se = if r % 3 == 0 {
+                    specials[(r >> 8) as usize % specials.len()]
+                } else {
+                    (r >> 16) as u16
+                };
                 let shift = if i % 4 == 0 { r >> 32 & 63 } else { 0 };
-                F80 { mant: next() >> shift, se: se | (r as u16 & 0x8000) }
+                F80 {
+                    mant: next() >> shift,
+                    se: se | (r as u16 & 0x8000),
+                }
             };
             let (a, b) = (value(), value());
-            let round =
-                [Round::NearestTiesToEven, Round::TowardNegative, Round::TowardPositive, Round::TowardZero][i % 4];
+            let round = [
+                Round::NearestTiesToEven,
+                Round::TowardNegative,
+                Round::TowardPositive,
+                Round::TowardZero,
+            ][i % 4];
             let bits = [24, 53, 64][i % 3];
             for op in [Op::Add, Op::Sub, Op::SubR, Op::Mul, Op::Div, Op::DivR] {
                 black_box(arith::binary(op, a, b, round, bits));
             }
-            black_box((arith::sqrt(a, round, bits), arith::round_int(a, round), arith::scale(a, b, round)));
+            black_box((
+                arith::sqrt(a, round, bits),
+                arith::round_int(a, round),
+                arith::scale(a, b, round),
+            ));
             black_box((
                 arith::xtract(a),
                 arith::prem(a, b, false),
                 arith::prem(a, b, true),
                 arith::compare(a, b, true),
             ));
-            black_box((a.to_f32(round), a.to_f64(round), a.to_int(16, round), a.to_int(64, round), a.to_bcd(round)));
-            black_box((t::sin(a, round), t::cos(a, round), t::sincos(a, round), t::tan(a, round)));
-            black_box((t::atan2(a, b, round), t::y_log2_x(a, b, false, round), t::y_log2_x(a, b, true, round)));
+            black_box((
+                a.to_f32(round),
+                a.to_f64(round),
+                a.to_int(16, round),
+                a.to_int(64, round),
+                a.to_bcd(round),
+            ));
+            black_box((
+                t::sin(a, round),
+                t::cos(a, round),
+                t::sincos(a, round),
+                t::tan(a, round),
+            ));
+            black_box((
+                t::atan2(a, b, round),
+                t::y_log2_x(a, b, false, round),
+                t::y_log2_x(a, b, true, round),
+            ));
             black_box((t::exp2_minus_1(a, round), F80::from_bcd(a.to_bytes())));
         }
     }

@@ -44,7 +44,13 @@ pub struct Fpu {
 impl Default for Fpu {
     /// The state `fninit` leaves.
     fn default() -> Self {
-        Fpu { regs: [F80::ZERO; 8], used: 0, top: 0, cw: 0x037f, sw: 0 }
+        Fpu {
+            regs: [F80::ZERO; 8],
+            used: 0,
+            top: 0,
+            cw: 0x037f,
+            sw: 0,
+        }
     }
 }
 
@@ -52,7 +58,10 @@ impl Fpu {
     /// `fninit`: like power-up, except that the registers keep their
     /// (now empty) contents, which `fxam` and `fnsave` still show.
     pub(super) fn init(&mut self) {
-        *self = Fpu { regs: self.regs, ..Fpu::default() };
+        *self = Fpu {
+            regs: self.regs,
+            ..Fpu::default()
+        };
     }
 
     /// The contents of ST(i), empty or not.
@@ -155,7 +164,11 @@ impl Fpu {
     /// whose masked response pushes the indefinite.
     pub(super) fn push(&mut self, v: F80, exc: Exc) {
         let overflow = !self.is_empty(7);
-        let (v, exc) = if overflow { (F80::INDEFINITE, exc | IE | SF) } else { (v, exc) };
+        let (v, exc) = if overflow {
+            (F80::INDEFINITE, exc | IE | SF)
+        } else {
+            (v, exc)
+        };
         if self.commit(exc) {
             self.rotate(-1);
             self.set(0, v);
@@ -226,7 +239,9 @@ impl Fpu {
         let (sw, tw) = (word(1), word(2));
         self.top = (sw >> TOP_SHIFT & 7) as u8;
         self.sw = sw & !(7 << TOP_SHIFT);
-        self.used = (0..8).filter(|p| tw >> (2 * p) & 3 != 3).fold(0, |u, p| u | 1 << p);
+        self.used = (0..8)
+            .filter(|p| tw >> (2 * p) & 3 != 3)
+            .fold(0, |u, p| u | 1 << p);
         self.load_control(word(0));
     }
 
@@ -263,7 +278,10 @@ mod tests {
     #[test]
     fn x87_default_is_fninit_state() {
         let f = Fpu::default();
-        assert_eq!((f.control_word(), f.status_word(), f.tag_word()), (0x037f, 0, 0xffff));
+        assert_eq!(
+            (f.control_word(), f.status_word(), f.tag_word()),
+            (0x037f, 0, 0xffff)
+        );
     }
 
     #[test]
@@ -299,7 +317,10 @@ mod tests {
         f.push(F80::ZERO, 0);
         f.load_control(0x0c7f);
         let img = f.save_image();
-        assert_eq!(&img[..12], &[0x7f, 0x0c, 0xff, 0xff, 0, 0x30, 0xff, 0xff, 0xff, 0x1f, 0xff, 0xff]);
+        assert_eq!(
+            &img[..12],
+            &[0x7f, 0x0c, 0xff, 0xff, 0, 0x30, 0xff, 0xff, 0xff, 0x1f, 0xff, 0xff]
+        );
         let mut g = Fpu::default();
         g.load_image(&img);
         assert_eq!(g.save_image(), img);

@@ -69,7 +69,11 @@ impl Q {
         let convert = |rd| -> StatusAnd<Ap> { self.0.convert_r(rd, &mut false) };
         let r = convert(round);
         let v = F80::from_ap(r.value);
-        let ue = if v.class() == Class::Denormal || r.status.contains(Status::UNDERFLOW) { UE } else { 0 };
+        let ue = if v.class() == Class::Denormal || r.status.contains(Status::UNDERFLOW) {
+            UE
+        } else {
+            0
+        };
         let toward_zero = || F80::from_ap(convert(Round::TowardZero).value);
         (v, exc | PE | ue | rounded_up(v, PE, round, toward_zero))
     }
@@ -86,7 +90,10 @@ fn denormal(vals: &[F80]) -> Exc {
 /// π/2 with the 66-bit π the hardware reduces trigonometric arguments by.
 fn half_pi_66() -> Q {
     // The 128-bit π truncated to 66 bits (its next bit is 0: also rounded).
-    let pi66 = Constant { mant: Constant::PI.mant >> 62 << 62, exp: Constant::PI.exp };
+    let pi66 = Constant {
+        mant: Constant::PI.mant >> 62 << 62,
+        exp: Constant::PI.exp,
+    };
     Q::constant(pi66).scale(-1)
 }
 
@@ -115,7 +122,10 @@ fn sin_cos_series(r: Q) -> (Q, Q) {
 /// (sin x, cos x) for a finite x below 2^63.
 fn sin_cos(x: Q) -> (Q, Q) {
     let half_pi = half_pi_66();
-    let k = Q((x / half_pi).0.round_to_integral(Round::NearestTiesToEven).value);
+    let k = Q((x / half_pi)
+        .0
+        .round_to_integral(Round::NearestTiesToEven)
+        .value);
     let (s, c) = sin_cos_series(x - k * half_pi);
     match k.0.to_i128(128).value & 3 {
         0 => (s, c),
@@ -129,7 +139,13 @@ fn sin_cos(x: Q) -> (Q, Q) {
 pub(super) type Trig = (F80, Option<F80>, Exc);
 
 /// Shared special cases: NaN, infinity (invalid) and zero (exact).
-fn trig(a: F80, round: Round, pushes: bool, f: fn(Q) -> (Q, Option<Q>), zero: fn(F80) -> (F80, Option<F80>)) -> Trig {
+fn trig(
+    a: F80,
+    round: Round,
+    pushes: bool,
+    f: fn(Q) -> (Q, Option<Q>),
+    zero: fn(F80) -> (F80, Option<F80>),
+) -> Trig {
     let both = |v: F80, exc| (v, pushes.then_some(v), exc);
     if let Some((r, exc)) = nan_operands(a, a) {
         return both(r, exc);
@@ -158,7 +174,13 @@ pub(super) fn sin(a: F80, round: Round) -> Trig {
 }
 
 pub(super) fn cos(a: F80, round: Round) -> Trig {
-    trig(a, round, false, |x| (sin_cos(x).1, None), |_| (F80::from_int(1), None))
+    trig(
+        a,
+        round,
+        false,
+        |x| (sin_cos(x).1, None),
+        |_| (F80::from_int(1), None),
+    )
 }
 
 /// `fsincos`: ST(0) becomes the sine, the cosine is pushed.
@@ -213,7 +235,9 @@ fn atan(t: Q) -> Q {
 fn sqrt(v: Q) -> Q {
     let d: Double = v.0.convert(&mut false).value;
     let root = f64::from_bits(d.to_bits() as u64).sqrt();
-    let mut s = Q(Double::from_bits(root.to_bits().into()).convert(&mut false).value);
+    let mut s = Q(Double::from_bits(root.to_bits().into())
+        .convert(&mut false)
+        .value);
     for _ in 0..2 {
         s = (s + v / s).scale(-1);
     }
@@ -248,7 +272,13 @@ pub(super) fn atan2(x: F80, y: F80, round: Round) -> (F80, Exc) {
 fn log2(v: Q) -> Q {
     let mut e = v.0.ilogb();
     let mut m = v.scale(-e);
-    if m.0 > Q::constant(Constant { mant: 0xb504_f333_f9de_6484_597d_89b3_754a_be9f, exp: 0 }).0 {
+    if m.0
+        > Q::constant(Constant {
+            mant: 0xb504_f333_f9de_6484_597d_89b3_754a_be9f,
+            exp: 0,
+        })
+        .0
+    {
         m = m.scale(-1);
         e += 1;
     }
@@ -292,9 +322,16 @@ pub(super) fn y_log2_x(x: F80, y: F80, plus_one: bool, round: Round) -> (F80, Ex
     if product.status.contains(Status::INVALID_OP) {
         return (F80::INDEFINITE, IE);
     }
-    let ze = if log.0.is_infinite() && !arg.0.is_infinite() { ZE } else { 0 };
+    let ze = if log.0.is_infinite() && !arg.0.is_infinite() {
+        ZE
+    } else {
+        0
+    };
     if product.value.is_zero() || product.value.is_infinite() {
-        return (F80::from_ap(product.value.convert(&mut false).value), de | ze);
+        return (
+            F80::from_ap(product.value.convert(&mut false).value),
+            de | ze,
+        );
     }
     Q(product.value).result(round, de | ze)
 }
@@ -323,7 +360,11 @@ pub(super) fn exp2_minus_1(x: F80, round: Round) -> (F80, Exc) {
         sum = sum + term;
     }
     let n = n.to_i128(32).value as i32;
-    let r = if n == 0 { sum } else { (sum + Q::int(1)).scale(n) - Q::int(1) };
+    let r = if n == 0 {
+        sum
+    } else {
+        (sum + Q::int(1)).scale(n) - Q::int(1)
+    };
     r.result(round, denormal(&[x]))
 }
 
@@ -350,55 +391,162 @@ mod tests {
     #[test]
     fn x87_transcendentals_match_hardware() {
         let cases: [(&str, Bits, Bits); 19] = [
-            ("sin 1", sin(v(1.0), RN).0.parts(), (0x3ffe, 0xd76a_a478_4867_7021)),
-            ("cos 1", cos(v(1.0), RN).0.parts(), (0x3ffe, 0x8a51_407d_a834_5c92)),
-            ("tan .5", tan(v(0.5), RN).0.parts(), (0x3ffe, 0x8bda_7adf_9a3a_5219)),
-            ("atan2(1,-1)", atan2(v(-1.0), v(1.0), RN).0.parts(), (0x4000, 0x96cb_e3f9_990e_91a8)),
-            ("2 log2 10", y_log2_x(v(10.0), v(2.0), false, RN).0.parts(), (0x4001, 0xd49a_784b_cd1b_8afe)),
-            ("f2xm1 .5", exp2_minus_1(v(0.5), RN).0.parts(), (0x3ffd, 0xd413_cccf_e779_9211)),
-            ("sin 1000", sin(v(1000.0), RN).0.parts(), (0x3ffe, 0xd3ae_60a8_5103_5ad7)),
+            (
+                "sin 1",
+                sin(v(1.0), RN).0.parts(),
+                (0x3ffe, 0xd76a_a478_4867_7021),
+            ),
+            (
+                "cos 1",
+                cos(v(1.0), RN).0.parts(),
+                (0x3ffe, 0x8a51_407d_a834_5c92),
+            ),
+            (
+                "tan .5",
+                tan(v(0.5), RN).0.parts(),
+                (0x3ffe, 0x8bda_7adf_9a3a_5219),
+            ),
+            (
+                "atan2(1,-1)",
+                atan2(v(-1.0), v(1.0), RN).0.parts(),
+                (0x4000, 0x96cb_e3f9_990e_91a8),
+            ),
+            (
+                "2 log2 10",
+                y_log2_x(v(10.0), v(2.0), false, RN).0.parts(),
+                (0x4001, 0xd49a_784b_cd1b_8afe),
+            ),
+            (
+                "f2xm1 .5",
+                exp2_minus_1(v(0.5), RN).0.parts(),
+                (0x3ffd, 0xd413_cccf_e779_9211),
+            ),
+            (
+                "sin 1000",
+                sin(v(1000.0), RN).0.parts(),
+                (0x3ffe, 0xd3ae_60a8_5103_5ad7),
+            ),
             (
                 "sin pi",
-                sin(F80 { se: 0x4000, mant: 0xc90f_daa2_2168_c235 }, RN).0.parts(),
+                sin(
+                    F80 {
+                        se: 0x4000,
+                        mant: 0xc90f_daa2_2168_c235,
+                    },
+                    RN,
+                )
+                .0
+                .parts(),
                 (0xbfbf, 0x8000_0000_0000_0000),
             ),
-            ("cos 1e10", cos(v(1e10), RN).0.parts(), (0x3ffe, 0xdf84_c480_eb7f_65b5)),
-            ("log2 1.25", y_log2_x(v(0.25), v(1.0), true, RN).0.parts(), (0x3ffd, 0xa4d3_c25e_68dc_57f2)),
+            (
+                "cos 1e10",
+                cos(v(1e10), RN).0.parts(),
+                (0x3ffe, 0xdf84_c480_eb7f_65b5),
+            ),
+            (
+                "log2 1.25",
+                y_log2_x(v(0.25), v(1.0), true, RN).0.parts(),
+                (0x3ffd, 0xa4d3_c25e_68dc_57f2),
+            ),
             (
                 "log2 1+1e-10",
-                y_log2_x(F80 { se: 0x3fdd, mant: 0xdbe6_fece_bded_d5bf }, v(1.0), true, RN).0.parts(),
+                y_log2_x(
+                    F80 {
+                        se: 0x3fdd,
+                        mant: 0xdbe6_fece_bded_d5bf,
+                    },
+                    v(1.0),
+                    true,
+                    RN,
+                )
+                .0
+                .parts(),
                 (0x3fde, 0x9ea0_415b_6f90_8c1f),
             ),
-            ("log2 3", y_log2_x(v(3.0), v(1.0), false, RN).0.parts(), (0x3fff, 0xcae0_0d1c_fdeb_43d0)),
+            (
+                "log2 3",
+                y_log2_x(v(3.0), v(1.0), false, RN).0.parts(),
+                (0x3fff, 0xcae0_0d1c_fdeb_43d0),
+            ),
             (
                 "log2 1e-300",
-                y_log2_x(F80 { se: 0x3c1a, mant: 0xab70_fe17_c79a_c6ca }, v(1.0), false, RN).0.parts(),
+                y_log2_x(
+                    F80 {
+                        se: 0x3c1a,
+                        mant: 0xab70_fe17_c79a_c6ca,
+                    },
+                    v(1.0),
+                    false,
+                    RN,
+                )
+                .0
+                .parts(),
                 (0xc008, 0xf925_04f8_d45c_46e2),
             ),
             (
                 "f2xm1 -.3",
-                exp2_minus_1(F80 { se: 0xbffd, mant: 0x9999_9999_9999_999a }, RN).0.parts(),
+                exp2_minus_1(
+                    F80 {
+                        se: 0xbffd,
+                        mant: 0x9999_9999_9999_999a,
+                    },
+                    RN,
+                )
+                .0
+                .parts(),
                 (0xbffc, 0xc040_e866_3598_51c2),
             ),
             (
                 "f2xm1 1e-10",
-                exp2_minus_1(F80 { se: 0x3fdd, mant: 0xdbe6_fece_bded_d5bf }, RN).0.parts(),
+                exp2_minus_1(
+                    F80 {
+                        se: 0x3fdd,
+                        mant: 0xdbe6_fece_bded_d5bf,
+                    },
+                    RN,
+                )
+                .0
+                .parts(),
                 (0x3fdd, 0x986c_b7a1_2110_919d),
             ),
-            ("atan 1/3", atan2(v(3.0), v(1.0), RN).0.parts(), (0x3ffd, 0xa4bc_7d19_34f7_0924)),
-            ("atan 7", atan2(v(1.0), v(7.0), RN).0.parts(), (0x3fff, 0xb6e6_2bdd_ab2f_e5ac)),
+            (
+                "atan 1/3",
+                atan2(v(3.0), v(1.0), RN).0.parts(),
+                (0x3ffd, 0xa4bc_7d19_34f7_0924),
+            ),
+            (
+                "atan 7",
+                atan2(v(1.0), v(7.0), RN).0.parts(),
+                (0x3fff, 0xb6e6_2bdd_ab2f_e5ac),
+            ),
             (
                 "sin .1",
-                sin(F80 { se: 0x3ffb, mant: 0xcccc_cccc_cccc_cccd }, RN).0.parts(),
+                sin(
+                    F80 {
+                        se: 0x3ffb,
+                        mant: 0xcccc_cccc_cccc_cccd,
+                    },
+                    RN,
+                )
+                .0
+                .parts(),
                 (0x3ffb, 0xcc75_765c_5e59_5e98),
             ),
-            ("cos 2.5", cos(v(2.5), RN).0.parts(), (0xbffe, 0xcd17_bf7c_2c5b_e959)),
+            (
+                "cos 2.5",
+                cos(v(2.5), RN).0.parts(),
+                (0xbffe, 0xcd17_bf7c_2c5b_e959),
+            ),
         ];
         let bad: Vec<String> = cases
             .iter()
             .filter(|(_, got, want)| got != want)
             .map(|(name, got, want)| {
-                format!("{name}: got {:04x}:{:016x} want {:04x}:{:016x}", got.0, got.1, want.0, want.1)
+                format!(
+                    "{name}: got {:04x}:{:016x} want {:04x}:{:016x}",
+                    got.0, got.1, want.0, want.1
+                )
             })
             .collect();
         assert!(bad.is_empty(), "{}", bad.join("\n"));
@@ -409,9 +557,15 @@ mod tests {
     fn x87_transcendental_special_values() {
         assert_eq!(sin(v(-0.0), RN), (v(-0.0), None, 0));
         assert_eq!(cos(v(f64::INFINITY), RN), (F80::INDEFINITE, None, IE));
-        assert_eq!(atan2(v(-0.0), v(0.0), RN).0, hex_f80(0x4000, 0xc90f_daa2_2168_c235));
+        assert_eq!(
+            atan2(v(-0.0), v(0.0), RN).0,
+            hex_f80(0x4000, 0xc90f_daa2_2168_c235)
+        );
         assert_eq!(atan2(v(1.0), v(-0.0), RN), (v(-0.0), 0));
-        assert_eq!(y_log2_x(v(0.0), v(3.0), false, RN), (v(f64::NEG_INFINITY), ZE));
+        assert_eq!(
+            y_log2_x(v(0.0), v(3.0), false, RN),
+            (v(f64::NEG_INFINITY), ZE)
+        );
         assert_eq!(y_log2_x(v(-1.0), v(3.0), false, RN), (F80::INDEFINITE, IE));
         assert_eq!(y_log2_x(v(1.0), v(3.0), false, RN).0, v(0.0));
         assert_eq!(exp2_minus_1(v(f64::NEG_INFINITY), RN), (v(-1.0), 0));

@@ -41,7 +41,10 @@ impl Host for NativeHost {
         if self.urandom.is_none() {
             self.urandom = File::open("/dev/urandom").ok();
         }
-        let filled = self.urandom.as_mut().is_some_and(|f| f.read_exact(buf).is_ok());
+        let filled = self
+            .urandom
+            .as_mut()
+            .is_some_and(|f| f.read_exact(buf).is_ok());
         // Without /dev/urandom (a bare chroot) the guest still needs distinct
         // bytes; fall back to the kernel's getrandom(2), which needs no file.
         if !filled {

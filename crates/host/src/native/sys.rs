@@ -1,7 +1,10 @@
 //! The only unsafe code of the native host: thin, safe wrappers over the
 //! libc calls that std does not offer (clocks by id, getrandom, termios,
 //! TIOCGWINSZ, signal masks).
-#![expect(unsafe_code, reason = "foreign calls into libc, each wrapped safely here")]
+#![expect(
+    unsafe_code,
+    reason = "foreign calls into libc, each wrapped safely here"
+)]
 
 use std::io;
 use std::mem::MaybeUninit;
@@ -10,12 +13,17 @@ use std::os::fd::RawFd;
 /// Nanoseconds on clock `id` (0 if the clock is unavailable, which the
 /// clocks we use never are on Linux).
 pub fn clock_ns(id: libc::clockid_t) -> u64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     // SAFETY: `ts` is a valid, writable timespec for the duration of the call.
     if unsafe { libc::clock_gettime(id, &mut ts) } != 0 {
         return 0;
     }
-    (ts.tv_sec as u64).wrapping_mul(1_000_000_000).wrapping_add(ts.tv_nsec as u64)
+    (ts.tv_sec as u64)
+        .wrapping_mul(1_000_000_000)
+        .wrapping_add(ts.tv_nsec as u64)
 }
 
 /// Fills `buf` from the kernel's entropy pool, retrying short reads.
@@ -66,7 +74,12 @@ pub fn make_raw(t: &libc::termios) -> libc::termios {
 
 /// The window size (rows, columns) of the terminal on `fd`.
 pub fn window_size(fd: RawFd) -> Option<(u16, u16)> {
-    let mut ws = libc::winsize { ws_row: 0, ws_col: 0, ws_xpixel: 0, ws_ypixel: 0 };
+    let mut ws = libc::winsize {
+        ws_row: 0,
+        ws_col: 0,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
     // SAFETY: TIOCGWINSZ writes one winsize into the valid `ws`.
     let r = unsafe { libc::ioctl(fd, libc::TIOCGWINSZ, &mut ws) };
     (r == 0 && ws.ws_row > 0 && ws.ws_col > 0).then_some((ws.ws_row, ws.ws_col))

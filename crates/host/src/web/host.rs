@@ -27,7 +27,9 @@ impl Host for WebHost {
         };
         // An exception thrown by the callback is the page's problem; the
         // guest's write has happened either way.
-        let _ = self.output.call2(&JsValue::NULL, &JsValue::from(fd), &Uint8Array::from(bytes));
+        let _ = self
+            .output
+            .call2(&JsValue::NULL, &JsValue::from(fd), &Uint8Array::from(bytes));
     }
 
     fn fill_random(&mut self, buf: &mut [u8]) {

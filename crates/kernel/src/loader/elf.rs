@@ -27,7 +27,9 @@ impl ElfError {
         match self {
             ElfError::NotElf => format!("{path}: not an ELF executable"),
             ElfError::Class64 => {
-                format!("{path}: 64-bit ELF executables are not supported (tabvm runs i386 programs)")
+                format!(
+                    "{path}: 64-bit ELF executables are not supported (tabvm runs i386 programs)"
+                )
             }
             ElfError::Machine(m) => {
                 let name = MACHINE_NAMES
@@ -37,7 +39,9 @@ impl ElfError {
                 format!("{path}: ELF for machine {name}, not i386")
             }
             ElfError::Dynamic(interp) => {
-                format!("{path}: dynamic executables are not supported yet: needs PT_INTERP {interp}")
+                format!(
+                    "{path}: dynamic executables are not supported yet: needs PT_INTERP {interp}"
+                )
             }
             ElfError::Malformed(what) => format!("{path}: malformed ELF executable: {what}"),
         }
@@ -179,7 +183,10 @@ impl Image {
             return Err(ElfError::Malformed("bad program header count"));
         }
         let phoff = h.phoff() as usize;
-        if phoff.checked_add(phnum * PHDR_SIZE).is_none_or(|end| end > bytes.len()) {
+        if phoff
+            .checked_add(phnum * PHDR_SIZE)
+            .is_none_or(|end| end > bytes.len())
+        {
             return Err(ElfError::Malformed("program headers lie outside the file"));
         }
         let mut image = Image {
@@ -230,10 +237,17 @@ fn check_load(seg: Segment, file_len: usize) -> Result<Segment, ElfError> {
     if seg.filesz > seg.memsz {
         return Err(ElfError::Malformed("segment file size exceeds memory size"));
     }
-    if (seg.offset as usize).checked_add(seg.filesz as usize).is_none_or(|e| e > file_len) {
+    if (seg.offset as usize)
+        .checked_add(seg.filesz as usize)
+        .is_none_or(|e| e > file_len)
+    {
         return Err(ElfError::Malformed("segment lies outside the file"));
     }
-    if seg.vaddr.checked_add(seg.memsz).is_none_or(|e| e > super::STACK_TOP) {
+    if seg
+        .vaddr
+        .checked_add(seg.memsz)
+        .is_none_or(|e| e > super::STACK_TOP)
+    {
         return Err(ElfError::Malformed("segment lies outside user memory"));
     }
     Ok(seg)
@@ -268,7 +282,14 @@ pub(crate) mod tests {
         f[44..46].copy_from_slice(&(phdrs.len() as u16).to_le_bytes());
         for (i, p) in phdrs.iter().enumerate() {
             let at = 52 + 32 * i;
-            for (off, v) in [(0, p.kind), (4, p.offset), (8, p.vaddr), (16, p.filesz), (20, p.memsz), (24, p.flags)] {
+            for (off, v) in [
+                (0, p.kind),
+                (4, p.offset),
+                (8, p.vaddr),
+                (16, p.filesz),
+                (20, p.memsz),
+                (24, p.flags),
+            ] {
                 f[at + off..at + off + 4].copy_from_slice(&v.to_le_bytes());
             }
         }
@@ -277,7 +298,14 @@ pub(crate) mod tests {
     }
 
     pub(crate) fn text(filesz: u32, memsz: u32) -> Segment {
-        Segment { kind: PT_LOAD, offset: 0, vaddr: 0x0804_8000, filesz, memsz, flags: PF_R | PF_X }
+        Segment {
+            kind: PT_LOAD,
+            offset: 0,
+            vaddr: 0x0804_8000,
+            filesz,
+            memsz,
+            flags: PF_R | PF_X,
+        }
     }
 
     #[test]
@@ -300,9 +328,22 @@ pub(crate) mod tests {
         let mut f = build(&[text(0x1000, 0x1000)], &[]);
         f[18] = 40;
         assert_eq!(Image::parse(&f), Err(ElfError::Machine(40)));
-        assert_eq!(ElfError::Machine(40).message("/a"), "/a: ELF for machine ARM, not i386");
-        assert_eq!(ElfError::Machine(999).message("/a"), "/a: ELF for machine 999, not i386");
-        let interp = Segment { kind: PT_INTERP, offset: 0x1000, vaddr: 0, filesz: 19, memsz: 19, flags: PF_R };
+        assert_eq!(
+            ElfError::Machine(40).message("/a"),
+            "/a: ELF for machine ARM, not i386"
+        );
+        assert_eq!(
+            ElfError::Machine(999).message("/a"),
+            "/a: ELF for machine 999, not i386"
+        );
+        let interp = Segment {
+            kind: PT_INTERP,
+            offset: 0x1000,
+            vaddr: 0,
+            filesz: 19,
+            memsz: 19,
+            flags: PF_R,
+        };
         let f = build(&[interp, text(0x1000, 0x1000)], b"/lib/ld-linux.so.2\0");
         let err = Image::parse(&f).unwrap_err();
         assert_eq!(
@@ -324,9 +365,15 @@ pub(crate) mod tests {
         let f = build(&[text(0x2000, 0x1000)], &[]);
         assert!(matches!(Image::parse(&f), Err(ElfError::Malformed(_))));
         let f = build(&[text(0x5000, 0x5000)], &[]);
-        assert_eq!(Image::parse(&f), Err(ElfError::Malformed("segment lies outside the file")));
+        assert_eq!(
+            Image::parse(&f),
+            Err(ElfError::Malformed("segment lies outside the file"))
+        );
         let mut seg = text(0, 0x1000);
         seg.vaddr = 0xffff_f000;
-        assert!(matches!(Image::parse(&build(&[seg], &[])), Err(ElfError::Malformed(_))));
+        assert!(matches!(
+            Image::parse(&build(&[seg], &[])),
+            Err(ElfError::Malformed(_))
+        ));
     }
 }

@@ -65,35 +65,50 @@ pub(crate) fn load(
     // (text end and data start), which then gets both protections.
     for seg in &image.loads {
         // `Image::parse` checked the unbiased range; a PIE must fit too.
-        let at = seg.vaddr.checked_add(bias).filter(|a| a.checked_add(seg.memsz).is_some_and(|e| e <= STACK_TOP));
+        let at = seg
+            .vaddr
+            .checked_add(bias)
+            .filter(|a| a.checked_add(seg.memsz).is_some_and(|e| e <= STACK_TOP));
         let at = at.ok_or(Errno::ENOEXEC)?;
         let start = page_align_down(at);
         let end = page_align_up(at + seg.memsz);
         let prot = prot_of(seg.flags);
         let mut from = start;
         if let Some(shared) = space.region(start).map(|r| r.prot) {
-            space.protect(start, PAGE_SIZE, shared | prot).map_err(|_| Errno::ENOMEM)?;
+            space
+                .protect(start, PAGE_SIZE, shared | prot)
+                .map_err(|_| Errno::ENOMEM)?;
             from += PAGE_SIZE;
         }
         if end > from {
-            space.map_fixed(from, end - from, prot, "").map_err(|_| Errno::ENOMEM)?;
+            space
+                .map_fixed(from, end - from, prot, "")
+                .map_err(|_| Errno::ENOMEM)?;
         }
         highest = highest.max(end);
     }
     for seg in &image.loads {
         let bytes = &file[seg.offset as usize..(seg.offset + seg.filesz) as usize];
-        space.poke(seg.vaddr + bias, bytes).map_err(|_| Errno::ENOMEM)?;
+        space
+            .poke(seg.vaddr + bias, bytes)
+            .map_err(|_| Errno::ENOMEM)?;
     }
     space.set_brk_base(highest);
 
-    space.map_fixed(SIGRETURN_PAGE, PAGE_SIZE, Prot::READ | Prot::EXEC, "[vdso]").map_err(|_| Errno::ENOMEM)?;
+    space
+        .map_fixed(SIGRETURN_PAGE, PAGE_SIZE, Prot::READ | Prot::EXEC, "[vdso]")
+        .map_err(|_| Errno::ENOMEM)?;
     let mut tramp = [0u8; 16];
     tramp[..8].copy_from_slice(&RETCODE);
     tramp[8..].copy_from_slice(&RT_RETCODE);
-    space.poke(SIGRETURN_PAGE, &tramp).map_err(|_| Errno::ENOMEM)?;
+    space
+        .poke(SIGRETURN_PAGE, &tramp)
+        .map_err(|_| Errno::ENOMEM)?;
 
     let stack_base = STACK_TOP - STACK_SIZE;
-    space.map_fixed(stack_base, STACK_SIZE, Prot::READ | Prot::WRITE, "[stack]").map_err(|_| Errno::ENOMEM)?;
+    space
+        .map_fixed(stack_base, STACK_SIZE, Prot::READ | Prot::WRITE, "[stack]")
+        .map_err(|_| Errno::ENOMEM)?;
     let entry = image.entry.wrapping_add(bias);
     let mut args = args;
     args.auxv.extend([
@@ -135,11 +150,24 @@ mod tests {
 
     #[test]
     fn loads_segments_bss_brk_and_stack() {
-        let data = Segment { kind: PT_LOAD, offset: 0x1000, vaddr: 0x0804_9ff0, filesz: 4, memsz: 0x2000, flags: PF_R | PF_W };
+        let data = Segment {
+            kind: PT_LOAD,
+            offset: 0x1000,
+            vaddr: 0x0804_9ff0,
+            filesz: 4,
+            memsz: 0x2000,
+            flags: PF_R | PF_W,
+        };
         let file = build(&[text(0x1000, 0x1000), data], &[1, 2, 3, 4]);
         let image = Image::parse(&file).unwrap();
         let mut space = AddressSpace::new();
-        let args = StackArgs { argv: &[b"p".to_vec()], envp: &[], execfn: b"/p", random: [0; 16], auxv: vec![] };
+        let args = StackArgs {
+            argv: &[b"p".to_vec()],
+            envp: &[],
+            execfn: b"/p",
+            random: [0; 16],
+            auxv: vec![],
+        };
         let entry = load(&image, &file, &mut space, args, Creds::default()).unwrap();
         assert_eq!(entry.eip, 0x0804_9000);
         assert_eq!(space.read_u32(0x0804_9ff0), Ok(0x0403_0201));
@@ -149,6 +177,9 @@ mod tests {
         assert!(space.write_u8(0x0804_a100, 0).is_ok());
         assert_eq!(space.brk(0), 0x0804_c000);
         assert_eq!(space.read_u32(entry.esp), Ok(1));
-        assert_eq!(space.read_u8(SIGRETURN_PAGE + RT_SIGRETURN_OFFSET), Ok(0xb8));
+        assert_eq!(
+            space.read_u8(SIGRETURN_PAGE + RT_SIGRETURN_OFFSET),
+            Ok(0xb8)
+        );
     }
 }

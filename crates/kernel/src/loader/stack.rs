@@ -30,10 +30,21 @@ pub(crate) struct StackArgs<'a> {
 /// Lays out the stack below `top`: returns the initial `esp` and the bytes to
 /// store from `esp` up to `top`. `E2BIG` if the arguments are too large.
 pub(crate) fn layout(top: u32, a: &StackArgs) -> Result<(u32, Vec<u8>), Errno> {
-    if a.argv.iter().chain(a.envp).any(|s| s.len() >= MAX_ARG_STRLEN) {
+    if a.argv
+        .iter()
+        .chain(a.envp)
+        .any(|s| s.len() >= MAX_ARG_STRLEN)
+    {
         return Err(Errno::E2BIG);
     }
-    let strings: usize = a.argv.iter().chain(a.envp).map(|s| s.len() + 1).sum::<usize>() + a.execfn.len() + 1;
+    let strings: usize = a
+        .argv
+        .iter()
+        .chain(a.envp)
+        .map(|s| s.len() + 1)
+        .sum::<usize>()
+        + a.execfn.len()
+        + 1;
     let vectors = 4 * (3 + a.argv.len() + a.envp.len() + 2 * (a.auxv.len() + 4));
     let total = strings + PLATFORM.len() + 1 + 16 + 4 + vectors + 16;
     if total > MAX_ARG_BYTES {
@@ -115,13 +126,25 @@ mod tests {
         assert_eq!(word(&mem, sp, sp + 12), 0);
         assert_eq!(cstr(&mem, sp, word(&mem, sp, sp + 16)), b"A=1");
         assert_eq!(word(&mem, sp, sp + 20), 0);
-        let aux: Vec<(u32, u32)> =
-            (0..5).map(|i| (word(&mem, sp, sp + 24 + 8 * i), word(&mem, sp, sp + 28 + 8 * i))).collect();
+        let aux: Vec<(u32, u32)> = (0..5)
+            .map(|i| {
+                (
+                    word(&mem, sp, sp + 24 + 8 * i),
+                    word(&mem, sp, sp + 28 + 8 * i),
+                )
+            })
+            .collect();
         assert_eq!(aux[0], (6, 4096));
         assert_eq!(aux[1].0, AT_RANDOM);
         assert_eq!(&mem[(aux[1].1 - sp) as usize..][..16], &[7; 16]);
-        assert_eq!((aux[2].0, cstr(&mem, sp, aux[2].1)), (AT_EXECFN, &b"/bin/prog"[..]));
-        assert_eq!((aux[3].0, cstr(&mem, sp, aux[3].1)), (AT_PLATFORM, &b"i686"[..]));
+        assert_eq!(
+            (aux[2].0, cstr(&mem, sp, aux[2].1)),
+            (AT_EXECFN, &b"/bin/prog"[..])
+        );
+        assert_eq!(
+            (aux[3].0, cstr(&mem, sp, aux[3].1)),
+            (AT_PLATFORM, &b"i686"[..])
+        );
         assert_eq!(aux[4], (AT_NULL, 0));
         assert_eq!(word(&mem, sp, top - 4), 0);
     }
@@ -129,10 +152,22 @@ mod tests {
     #[test]
     fn oversized_arguments_are_e2big() {
         let huge = [vec![b'x'; MAX_ARG_STRLEN]];
-        let args = StackArgs { argv: &huge, envp: &[], execfn: b"p", random: [0; 16], auxv: vec![] };
+        let args = StackArgs {
+            argv: &huge,
+            envp: &[],
+            execfn: b"p",
+            random: [0; 16],
+            auxv: vec![],
+        };
         assert_eq!(layout(0xc000_0000, &args).unwrap_err(), Errno::E2BIG);
         let many = vec![vec![b'y'; 1000]; 3000];
-        let args = StackArgs { argv: &many, envp: &[], execfn: b"p", random: [0; 16], auxv: vec![] };
+        let args = StackArgs {
+            argv: &many,
+            envp: &[],
+            execfn: b"p",
+            random: [0; 16],
+            auxv: vec![],
+        };
         assert_eq!(layout(0xc000_0000, &args).unwrap_err(), Errno::E2BIG);
     }
 }

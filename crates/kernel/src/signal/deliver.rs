@@ -51,7 +51,13 @@ impl Kernel {
     /// `target` names — the sender `me` (out of the task map while it runs)
     /// included. A process-directed signal goes to one thread of each
     /// process, one that does not block it if possible. `ESRCH` if none.
-    pub(crate) fn kill(&mut self, mut me: Option<&mut Task>, target: Target, sig: u32, info: SigInfo) -> Result<(), Errno> {
+    pub(crate) fn kill(
+        &mut self,
+        mut me: Option<&mut Task>,
+        target: Target,
+        sig: u32,
+        info: SigInfo,
+    ) -> Result<(), Errno> {
         let init = self.init;
         let sender = me.as_ref().map(|t| t.pid);
         let hits = |t: &Task| match target {
@@ -62,7 +68,12 @@ impl Kernel {
         };
         // pid -> (chosen tid, whether it leaves the signal unblocked)
         let mut chosen: BTreeMap<Pid, (Pid, bool)> = BTreeMap::new();
-        for t in me.as_deref().into_iter().chain(self.tasks.values()).filter(|t| hits(t)) {
+        for t in me
+            .as_deref()
+            .into_iter()
+            .chain(self.tasks.values())
+            .filter(|t| hits(t))
+        {
             let open = sig == 0 || t.sig.mask & bit(sig) == 0;
             let e = chosen.entry(t.pid).or_insert((t.tid, open));
             if open && !e.1 {
@@ -98,14 +109,20 @@ impl Kernel {
     /// `WCONTINUED`).
     fn resume(&mut self, me: Option<&mut Task>, pid: Pid, cont: bool) {
         let mut was_stopped = None;
-        for t in me.into_iter().chain(self.tasks.values_mut()).filter(|t| t.pid == pid) {
+        for t in me
+            .into_iter()
+            .chain(self.tasks.values_mut())
+            .filter(|t| t.pid == pid)
+        {
             if matches!(t.state, RunState::Stopped { .. }) {
                 t.state = RunState::Runnable;
                 was_stopped = Some((t.ppid, t.uid));
                 t.continued = cont && t.tid == t.pid;
             }
         }
-        let Some((ppid, uid)) = was_stopped.filter(|_| cont) else { return };
+        let Some((ppid, uid)) = was_stopped.filter(|_| cont) else {
+            return;
+        };
         if let Some(parent) = self.tasks.get_mut(&ppid) {
             if parent.sig.action(SIGCHLD).flags & SA_NOCLDSTOP == 0 {
                 post(parent, SigInfo::child(CLD_CONTINUED, pid, uid, SIGCONT));
@@ -137,22 +154,38 @@ impl Kernel {
                 SIG_DFL | SIG_IGN => match default_action(sig) {
                     DefaultAction::Ignore | DefaultAction::Continue => {}
                     DefaultAction::Stop => {
-                        task.state = RunState::Stopped { sig, reported: false };
+                        task.state = RunState::Stopped {
+                            sig,
+                            reported: false,
+                        };
                         // The whole process stops; one report is enough.
                         for t in self.tasks.values_mut().filter(|t| t.pid == task.pid) {
-                            t.state = RunState::Stopped { sig, reported: true };
+                            t.state = RunState::Stopped {
+                                sig,
+                                reported: true,
+                            };
                         }
                         self.notify_stop(task, sig);
                         return;
                     }
-                    DefaultAction::Terminate => return self.die(task, WaitStatus::Killed { sig, core: false }),
-                    DefaultAction::Core => return self.die(task, WaitStatus::Killed { sig, core: true }),
+                    DefaultAction::Terminate => {
+                        return self.die(task, WaitStatus::Killed { sig, core: false })
+                    }
+                    DefaultAction::Core => {
+                        return self.die(task, WaitStatus::Killed { sig, core: true })
+                    }
                 },
                 _ => {
                     self.interrupt_syscall(task, act.flags);
                     let mask = task.sig.saved_mask.take().unwrap_or(task.sig.mask);
                     if frame::setup(task, &act, &info, mask).is_err() {
-                        return self.die(task, WaitStatus::Killed { sig: SIGSEGV, core: true });
+                        return self.die(
+                            task,
+                            WaitStatus::Killed {
+                                sig: SIGSEGV,
+                                core: true,
+                            },
+                        );
                     }
                     task.sig.mask |= act.mask;
                     if act.flags & SA_NODEFER == 0 {

@@ -5,11 +5,11 @@
 use tabvm_cpu::{Cpu, Reg, Segment};
 
 use super::{SigAction, SigInfo, Trap, UNBLOCKABLE};
-use crate::Task;
 use crate::abi::errno::Errno;
 use crate::abi::signal::*;
 use crate::loader::{RT_SIGRETURN_OFFSET, SIGRETURN_OFFSET, SIGRETURN_PAGE};
 use crate::uaccess;
+use crate::Task;
 
 /// EFLAGS bits cleared on handler entry: TF, DF and RF.
 const HANDLER_CLEARS: u32 = (1 << 8) | (1 << 10) | (1 << 16);
@@ -25,8 +25,12 @@ const GPRS: [(usize, Reg); 8] = [
     (sc::ECX, Reg::Ecx),
     (sc::EAX, Reg::Eax),
 ];
-const SEGS: [(usize, Segment); 4] =
-    [(sc::GS, Segment::Gs), (sc::FS, Segment::Fs), (sc::ES, Segment::Es), (sc::DS, Segment::Ds)];
+const SEGS: [(usize, Segment); 4] = [
+    (sc::GS, Segment::Gs),
+    (sc::FS, Segment::Fs),
+    (sc::ES, Segment::Es),
+    (sc::DS, Segment::Ds),
+];
 
 fn put(buf: &mut [u8], off: usize, v: u32) {
     buf[off..off + 4].copy_from_slice(&v.to_le_bytes());
@@ -60,7 +64,12 @@ fn sigcontext(cpu: &Cpu, mask: u64, trap: Trap) -> [u8; sc::SIZE] {
 /// Pushes the frame for `info` handled by `act` and points the CPU at the
 /// handler. `mask` is the signal mask to restore on return. `EFAULT` if the
 /// stack is not writable (the caller then kills the task with SIGSEGV).
-pub(crate) fn setup(task: &mut Task, act: &SigAction, info: &SigInfo, mask: u64) -> Result<(), Errno> {
+pub(crate) fn setup(
+    task: &mut Task,
+    act: &SigAction,
+    info: &SigInfo,
+    mask: u64,
+) -> Result<(), Errno> {
     let rt = act.flags & SA_SIGINFO != 0;
     let size = if rt { RT_SIGFRAME_SIZE } else { SIGFRAME_SIZE } as u32;
     let esp = task.cpu.reg(Reg::Esp);
@@ -90,7 +99,13 @@ pub(crate) fn setup(task: &mut Task, act: &SigAction, info: &SigInfo, mask: u64)
         f[rt_frame::INFO..rt_frame::INFO + SIGINFO_SIZE].copy_from_slice(&info.emit());
         let uc = rt_frame::UC;
         put(&mut f, uc + uc::STACK, alt.sp);
-        let ss_flags = if alt.flags & SS_DISABLE != 0 { SS_DISABLE } else if on_alt { SS_ONSTACK } else { 0 };
+        let ss_flags = if alt.flags & SS_DISABLE != 0 {
+            SS_DISABLE
+        } else if on_alt {
+            SS_ONSTACK
+        } else {
+            0
+        };
         put(&mut f, uc + uc::STACK + 4, ss_flags);
         put(&mut f, uc + uc::STACK + 8, alt.size);
         f[uc + uc::MCONTEXT..uc + uc::MCONTEXT + sc::SIZE].copy_from_slice(&sc);
@@ -111,7 +126,11 @@ pub(crate) fn setup(task: &mut Task, act: &SigAction, info: &SigInfo, mask: u64)
     cpu.set_reg(Reg::Esp, at);
     cpu.eip = act.handler;
     cpu.set_reg(Reg::Eax, info.signo);
-    let (edx, ecx) = if rt { (at + rt_frame::INFO as u32, at + rt_frame::UC as u32) } else { (0, 0) };
+    let (edx, ecx) = if rt {
+        (at + rt_frame::INFO as u32, at + rt_frame::UC as u32)
+    } else {
+        (0, 0)
+    };
     cpu.set_reg(Reg::Edx, edx);
     cpu.set_reg(Reg::Ecx, ecx);
     cpu.set_eflags(cpu.eflags() & !HANDLER_CLEARS);
@@ -167,8 +186,14 @@ pub(crate) fn sigreturn(task: &mut Task, rt: bool) -> Result<u32, Errno> {
         let st = rt_frame::UC + uc::STACK;
         let (sp, flags, size) = (get(&f, st), get(&f, st + 4), get(&f, st + 8));
         // Like Linux's restore_altstack: a bad one is ignored, not fatal.
-        if !task.sig.altstack.contains(task.cpu.reg(Reg::Esp)) && (flags & SS_DISABLE != 0 || size >= MINSIGSTKSZ) {
-            task.sig.altstack = super::AltStack { sp, size, flags: flags & SS_DISABLE };
+        if !task.sig.altstack.contains(task.cpu.reg(Reg::Esp))
+            && (flags & SS_DISABLE != 0 || size >= MINSIGSTKSZ)
+        {
+            task.sig.altstack = super::AltStack {
+                sp,
+                size,
+                flags: flags & SS_DISABLE,
+            };
         }
     }
     Ok(task.cpu.reg(Reg::Eax))
@@ -183,8 +208,20 @@ mod tests {
 
     fn task() -> Task {
         let mut t = Task::new(1, FdTable::default(), FsContext::default(), 0);
-        t.mem(|m| m.map_fixed(0x1000_0000, 0x10000, Prot::READ | Prot::WRITE, "stack")).unwrap();
-        for (i, r) in [Reg::Eax, Reg::Ecx, Reg::Edx, Reg::Ebx, Reg::Ebp, Reg::Esi, Reg::Edi].into_iter().enumerate() {
+        t.mem(|m| m.map_fixed(0x1000_0000, 0x10000, Prot::READ | Prot::WRITE, "stack"))
+            .unwrap();
+        for (i, r) in [
+            Reg::Eax,
+            Reg::Ecx,
+            Reg::Edx,
+            Reg::Ebx,
+            Reg::Ebp,
+            Reg::Esi,
+            Reg::Edi,
+        ]
+        .into_iter()
+        .enumerate()
+        {
             t.cpu.set_reg(r, 0x100 + i as u32);
         }
         t.cpu.set_reg(Reg::Esp, 0x1000_8003);
@@ -201,7 +238,12 @@ mod tests {
             let mut t = task();
             let before = t.cpu.clone();
             let flags = SA_RESTORER | if rt { SA_SIGINFO } else { 0 };
-            let act = SigAction { handler: 0x0804_9000, flags, restorer: 0x0804_a000, mask: 0 };
+            let act = SigAction {
+                handler: 0x0804_9000,
+                flags,
+                restorer: 0x0804_a000,
+                mask: 0,
+            };
             let info = SigInfo::user(SIGUSR1, SI_USER, 7, 0);
             setup(&mut t, &act, &info, 0x1_0000_0002).unwrap();
             let esp = t.cpu.reg(Reg::Esp);
@@ -231,7 +273,13 @@ mod tests {
     fn unwritable_stack_is_an_error() {
         let mut t = task();
         t.cpu.set_reg(Reg::Esp, 0x2000_0000);
-        let act = SigAction { handler: 1234, ..SigAction::default() };
-        assert_eq!(setup(&mut t, &act, &SigInfo::kernel(SIGINT), 0), Err(Errno::EFAULT));
+        let act = SigAction {
+            handler: 1234,
+            ..SigAction::default()
+        };
+        assert_eq!(
+            setup(&mut t, &act, &SigInfo::kernel(SIGINT), 0),
+            Err(Errno::EFAULT)
+        );
     }
 }

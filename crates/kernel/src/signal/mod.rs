@@ -45,9 +45,8 @@ pub(crate) fn default_action(sig: u32) -> DefaultAction {
         SIGCHLD | SIGURG | SIGWINCH => DefaultAction::Ignore,
         SIGCONT => DefaultAction::Continue,
         SIGSTOP | SIGTSTP | SIGTTIN | SIGTTOU => DefaultAction::Stop,
-        SIGQUIT | SIGILL | SIGTRAP | SIGABRT | SIGBUS | SIGFPE | SIGSEGV | SIGXCPU | SIGXFSZ | SIGSYS => {
-            DefaultAction::Core
-        }
+        SIGQUIT | SIGILL | SIGTRAP | SIGABRT | SIGBUS | SIGFPE | SIGSEGV | SIGXCPU | SIGXFSZ
+        | SIGSYS => DefaultAction::Core,
         _ => DefaultAction::Terminate,
     }
 }
@@ -64,7 +63,8 @@ pub(crate) struct SigAction {
 impl SigAction {
     /// True if delivering `sig` with this action does nothing at all.
     pub fn ignores(&self, sig: u32) -> bool {
-        self.handler == SIG_IGN || (self.handler == SIG_DFL && default_action(sig) == DefaultAction::Ignore)
+        self.handler == SIG_IGN
+            || (self.handler == SIG_DFL && default_action(sig) == DefaultAction::Ignore)
     }
 }
 
@@ -84,19 +84,35 @@ pub(crate) struct SigInfo {
 impl SigInfo {
     /// Sent by the kernel itself (SIGPIPE, SIGALRM, tty signals).
     pub fn kernel(sig: u32) -> SigInfo {
-        SigInfo { signo: sig, code: SI_KERNEL, fields: [0; 4] }
+        SigInfo {
+            signo: sig,
+            code: SI_KERNEL,
+            fields: [0; 4],
+        }
     }
     /// Sent by `kill` (`SI_USER`) or `tgkill` (`SI_TKILL`) from `pid`.
     pub fn user(sig: u32, code: i32, pid: u32, uid: u32) -> SigInfo {
-        SigInfo { signo: sig, code, fields: [pid, uid, 0, 0] }
+        SigInfo {
+            signo: sig,
+            code,
+            fields: [pid, uid, 0, 0],
+        }
     }
     /// A synchronous fault at `addr`.
     pub fn fault(sig: u32, code: i32, addr: u32) -> SigInfo {
-        SigInfo { signo: sig, code, fields: [addr, 0, 0, 0] }
+        SigInfo {
+            signo: sig,
+            code,
+            fields: [addr, 0, 0, 0],
+        }
     }
     /// SIGCHLD about child `pid`.
     pub fn child(code: i32, pid: u32, uid: u32, status: u32) -> SigInfo {
-        SigInfo { signo: SIGCHLD, code, fields: [pid, uid, status, 0] }
+        SigInfo {
+            signo: SIGCHLD,
+            code,
+            fields: [pid, uid, status, 0],
+        }
     }
 
     /// The 128-byte `siginfo_t`.
@@ -121,7 +137,11 @@ pub(crate) struct AltStack {
 
 impl Default for AltStack {
     fn default() -> Self {
-        AltStack { sp: 0, size: 0, flags: SS_DISABLE }
+        AltStack {
+            sp: 0,
+            size: 0,
+            flags: SS_DISABLE,
+        }
     }
 }
 
@@ -249,7 +269,12 @@ impl SigState {
             return None;
         }
         let sig = ready.trailing_zeros() + 1;
-        let info = self.infos.iter().copied().find(|i| i.signo == sig).unwrap_or(SigInfo::kernel(sig));
+        let info = self
+            .infos
+            .iter()
+            .copied()
+            .find(|i| i.signo == sig)
+            .unwrap_or(SigInfo::kernel(sig));
         self.discard(sig);
         Some(info)
     }
@@ -315,7 +340,16 @@ mod tests {
     #[test]
     fn page_fault_error_codes_match_x86() {
         use tabvm_mem::{Access, Fault, FaultKind};
-        let code = |access, kind, resident| Trap::page_fault_code(&Fault { addr: 0, access, kind }, resident);
+        let code = |access, kind, resident| {
+            Trap::page_fault_code(
+                &Fault {
+                    addr: 0,
+                    access,
+                    kind,
+                },
+                resident,
+            )
+        };
         assert_eq!(code(Access::Read, FaultKind::Unmapped, false), 4);
         assert_eq!(code(Access::Write, FaultKind::Unmapped, false), 6);
         assert_eq!(code(Access::Read, FaultKind::Protection, true), 5);
@@ -345,7 +379,13 @@ mod tests {
     #[test]
     fn forced_faults_override_ignore_and_mask() {
         let mut s = SigState::default();
-        s.set_action(SIGSEGV, SigAction { handler: SIG_IGN, ..SigAction::default() });
+        s.set_action(
+            SIGSEGV,
+            SigAction {
+                handler: SIG_IGN,
+                ..SigAction::default()
+            },
+        );
         s.mask = bit(SIGSEGV);
         s.force(SigInfo::fault(SIGSEGV, 1, 0x10));
         assert_eq!(s.action(SIGSEGV).handler, SIG_DFL);

@@ -23,8 +23,8 @@ use crate::abi::errno::Errno;
 use crate::abi::fcntl::AT_FDCWD;
 use crate::task::Mm;
 use crate::uaccess;
-use crate::vfs::{Creator, FileKind, Loc};
 use crate::vfs::{procfs, FileRef, Io};
+use crate::vfs::{Creator, FileKind, Loc};
 use crate::{Kernel, Task};
 
 /// The file-domain rows of the system call table: (i386 number, name, handler).
@@ -146,7 +146,11 @@ fn path_arg(task: &Task, addr: u32) -> Result<Vec<u8>, Errno> {
 
 /// Reads a path that may be empty (for `AT_EMPTY_PATH`).
 fn path_or_empty(task: &Task, addr: u32) -> Result<Vec<u8>, Errno> {
-    mem(task).space.read_cstr(addr, uaccess::PATH_MAX).map_err(|_| Errno::EFAULT)?.ok_or(Errno::ENAMETOOLONG)
+    mem(task)
+        .space
+        .read_cstr(addr, uaccess::PATH_MAX)
+        .map_err(|_| Errno::EFAULT)?
+        .ok_or(Errno::ENAMETOOLONG)
 }
 
 /// The open file description behind `fd`.
@@ -156,7 +160,10 @@ fn file(task: &Task, fd: u32) -> Result<FileRef, Errno> {
 
 /// The owner of nodes the task creates.
 fn who(task: &Task) -> Creator {
-    Creator { uid: task.uid, gid: task.gid }
+    Creator {
+        uid: task.uid,
+        gid: task.gid,
+    }
 }
 
 /// Where `path` starts for an `*at` call: the root for an absolute path
@@ -183,7 +190,9 @@ fn start_of(k: &Kernel, task: &Task, dirfd: u32, path: &[u8]) -> Result<Loc, Err
     let f = file(task, dirfd)?;
     let f = f.borrow();
     match (&f.kind, &f.node) {
-        (FileKind::Dir { .. } | FileKind::Path, Some(n)) if k.vfs.stat_loc(n.loc)?.is_dir() => Ok(n.loc),
+        (FileKind::Dir { .. } | FileKind::Path, Some(n)) if k.vfs.stat_loc(n.loc)?.is_dir() => {
+            Ok(n.loc)
+        }
         _ => Err(Errno::ENOTDIR),
     }
 }
@@ -199,7 +208,12 @@ fn node_of(task: &Task, fd: u32) -> Result<Loc, Errno> {
 /// Console, host and deadline for file I/O; also brings the VFS clock up to date.
 fn io<'a>(k: &'a mut Kernel, task: &'a mut Task) -> Io<'a> {
     k.vfs.set_time(k.now.realtime_ns);
-    Io { console: &mut k.vfs.console, host: &mut *k.host, now: k.now.monotonic_ns, deadline: &mut task.restart_deadline }
+    Io {
+        console: &mut k.vfs.console,
+        host: &mut *k.host,
+        now: k.now.monotonic_ns,
+        deadline: &mut task.restart_deadline,
+    }
 }
 
 /// Brings the VFS clock up to date before a call that changes timestamps.
@@ -220,10 +234,15 @@ fn read_iovecs(task: &Task, addr: u32, count: u32) -> Result<Vec<(u32, u32)>, Er
     }
     let raw = uaccess::read_bytes(&mut mem(task).space, addr, count as usize * 8)?;
     let word = |i: usize| u32::from_le_bytes([raw[i], raw[i + 1], raw[i + 2], raw[i + 3]]);
-    let iov: Vec<(u32, u32)> = (0..count as usize).map(|i| (word(i * 8), word(i * 8 + 4))).collect();
+    let iov: Vec<(u32, u32)> = (0..count as usize)
+        .map(|i| (word(i * 8), word(i * 8 + 4)))
+        .collect();
     let mut total: u32 = 0;
     for &(_, len) in &iov {
-        total = total.checked_add(len).filter(|t| *t <= i32::MAX as u32).ok_or(Errno::EINVAL)?;
+        total = total
+            .checked_add(len)
+            .filter(|t| *t <= i32::MAX as u32)
+            .ok_or(Errno::EINVAL)?;
     }
     Ok(iov)
 }

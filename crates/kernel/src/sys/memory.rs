@@ -68,7 +68,10 @@ fn madvise(_: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
         return Ok(0);
     }
     t.mem_mm(|mm| {
-        let end = start.checked_add(page_align_up(len)).filter(|&e| e > start).ok_or(Errno::EINVAL)?;
+        let end = start
+            .checked_add(page_align_up(len))
+            .filter(|&e| e > start)
+            .ok_or(Errno::EINVAL)?;
         let pages = (start..end).step_by(PAGE_SIZE as usize);
         // Linux fails on holes (after advising the mapped parts; here first).
         if pages.clone().any(|p| mm.space.region(p).is_none()) {
@@ -89,7 +92,16 @@ fn madvise(_: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
 
 /// Implements mmap2(2): the offset is in pages.
 fn mmap2(k: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
-    mmap(k, t, a[0], a[1], a[2], a[3], a[4], u64::from(a[5]) * u64::from(PAGE_SIZE))
+    mmap(
+        k,
+        t,
+        a[0],
+        a[1],
+        a[2],
+        a[3],
+        a[4],
+        u64::from(a[5]) * u64::from(PAGE_SIZE),
+    )
 }
 
 /// Implements the old mmap(2), whose arguments are a struct in memory.
@@ -102,8 +114,20 @@ fn old_mmap(k: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
     mmap(k, t, w(0), w(1), w(2), w(3), w(4), u64::from(w(5)))
 }
 
-#[expect(clippy::too_many_arguments, reason = "mirrors the mmap(2) argument list")]
-fn mmap(k: &mut Kernel, t: &mut Task, addr: u32, len: u32, prot: u32, flags: u32, fd: u32, offset: u64) -> SysResult {
+#[expect(
+    clippy::too_many_arguments,
+    reason = "mirrors the mmap(2) argument list"
+)]
+fn mmap(
+    k: &mut Kernel,
+    t: &mut Task,
+    addr: u32,
+    len: u32,
+    prot: u32,
+    flags: u32,
+    fd: u32,
+    offset: u64,
+) -> SysResult {
     if len == 0 || prot & !(PROT_READ | PROT_WRITE | PROT_EXEC) != 0 {
         return Err(Errno::EINVAL.into());
     }
@@ -123,7 +147,14 @@ fn mmap(k: &mut Kernel, t: &mut Task, addr: u32, len: u32, prot: u32, flags: u32
         Vec::new()
     } else {
         if shared && prot & PROT_WRITE != 0 {
-            k.log_once_in("feature", 192, &format!("shared writable file mappings are not supported yet (pid {})", t.pid));
+            k.log_once_in(
+                "feature",
+                192,
+                &format!(
+                    "shared writable file mappings are not supported yet (pid {})",
+                    t.pid
+                ),
+            );
             return Err(Errno::ENODEV.into());
         }
         crate::vfs::read_fd_at(k, t, fd, offset, len.min(FILL_CHUNK) as usize)?
@@ -133,7 +164,9 @@ fn mmap(k: &mut Kernel, t: &mut Task, addr: u32, len: u32, prot: u32, flags: u32
     let start = t.mem_mm(|mm| {
         let m = &mut mm.space;
         if fixed {
-            if !addr.is_multiple_of(PAGE_SIZE) || addr.checked_add(len).is_none_or(|e| e > STACK_TOP) {
+            if !addr.is_multiple_of(PAGE_SIZE)
+                || addr.checked_add(len).is_none_or(|e| e > STACK_TOP)
+            {
                 return Err(Errno::EINVAL);
             }
             if flags & MAP_FIXED == 0 && !m.is_free(addr, len) {
@@ -145,7 +178,10 @@ fn mmap(k: &mut Kernel, t: &mut Task, addr: u32, len: u32, prot: u32, flags: u32
         }
         // A hint is honoured when the range is free, as Linux does.
         let hint = addr & !(PAGE_SIZE - 1);
-        if hint != 0 && hint.checked_add(len).is_some_and(|e| e <= STACK_TOP) && m.is_free(hint, len) {
+        if hint != 0
+            && hint.checked_add(len).is_some_and(|e| e <= STACK_TOP)
+            && m.is_free(hint, len)
+        {
             m.map_fixed(hint, len, prot, "").map_err(map_err)?;
             return Ok(hint);
         }
@@ -157,7 +193,14 @@ fn mmap(k: &mut Kernel, t: &mut Task, addr: u32, len: u32, prot: u32, flags: u32
     if !anonymous {
         fill_from_file(k, t, fd, offset, start, len, first)?;
         let file = t.files.borrow().get(fd)?;
-        t.mem_mm(|mm| mm.file_maps.push(FileMap { start, end: start + len, offset, file }));
+        t.mem_mm(|mm| {
+            mm.file_maps.push(FileMap {
+                start,
+                end: start + len,
+                offset,
+                file,
+            })
+        });
     }
     Ok(start)
 }
@@ -165,7 +208,11 @@ fn mmap(k: &mut Kernel, t: &mut Task, addr: u32, len: u32, prot: u32, flags: u32
 /// Reads the file-backed parts of `[start, end)` back from their files
 /// after `MADV_DONTNEED` (past the end of a file the pages stay zero).
 fn refill_from_files(mm: &mut Mm, start: u32, end: u32) -> Result<(), Errno> {
-    let parts: Vec<_> = mm.file_maps.iter().filter_map(|m| Some((m.overlap(start, end)?, m.file.clone()))).collect();
+    let parts: Vec<_> = mm
+        .file_maps
+        .iter()
+        .filter_map(|m| Some((m.overlap(start, end)?, m.file.clone())))
+        .collect();
     for ((s, e, offset), file) in parts {
         let mut at = s;
         while at < e {
@@ -187,11 +234,20 @@ const FILL_CHUNK: u32 = 1 << 20;
 
 /// Copies file bytes into the new mapping at `start`, chunk by chunk, until
 /// the mapping is full or the file ends (the rest stays zero).
-fn fill_from_file(k: &mut Kernel, t: &mut Task, fd: u32, offset: u64, start: u32, len: u32, first: Vec<u8>) -> Result<(), Errno> {
+fn fill_from_file(
+    k: &mut Kernel,
+    t: &mut Task,
+    fd: u32,
+    offset: u64,
+    start: u32,
+    len: u32,
+    first: Vec<u8>,
+) -> Result<(), Errno> {
     let mut done = 0u32;
     let mut chunk = first;
     loop {
-        t.mem(|m| m.poke(start + done, &chunk)).map_err(|_| Errno::ENOMEM)?;
+        t.mem(|m| m.poke(start + done, &chunk))
+            .map_err(|_| Errno::ENOMEM)?;
         done += chunk.len() as u32;
         if chunk.len() < FILL_CHUNK as usize || done >= len {
             return Ok(());
@@ -222,7 +278,8 @@ fn mprotect(_: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
     if a[1] == 0 {
         return Ok(0);
     }
-    t.mem(|m| m.protect(a[0], a[1], Prot::from_linux(a[2]))).map_err(map_err)?;
+    t.mem(|m| m.protect(a[0], a[1], Prot::from_linux(a[2])))
+        .map_err(map_err)?;
     Ok(0)
 }
 
@@ -232,7 +289,14 @@ fn mremap(k: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
     let (old, flags) = (a[0], a[3]);
     if !old.is_multiple_of(PAGE_SIZE) || a[2] == 0 || flags & !MREMAP_MAYMOVE != 0 {
         if flags & MREMAP_FIXED != 0 {
-            k.log_once_in("feature", 163, &format!("mremap with MREMAP_FIXED is not supported yet (pid {})", t.pid));
+            k.log_once_in(
+                "feature",
+                163,
+                &format!(
+                    "mremap with MREMAP_FIXED is not supported yet (pid {})",
+                    t.pid
+                ),
+            );
         }
         return Err(Errno::EINVAL.into());
     }
@@ -252,17 +316,24 @@ fn mremap(k: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
             return Ok(old);
         }
         let grow = new_len - old_len;
-        let tail = old.checked_add(old_len).filter(|&e| e.checked_add(grow).is_some_and(|e| e <= STACK_TOP));
+        let tail = old
+            .checked_add(old_len)
+            .filter(|&e| e.checked_add(grow).is_some_and(|e| e <= STACK_TOP));
         if let Some(tail) = tail.filter(|&tail| m.is_free(tail, grow)) {
-            m.map_fixed(tail, grow, region.prot, &region.name).map_err(map_err)?;
+            m.map_fixed(tail, grow, region.prot, &region.name)
+                .map_err(map_err)?;
             return Ok(old);
         }
         if flags & MREMAP_MAYMOVE == 0 {
             return Err(Errno::ENOMEM);
         }
-        let new = m.map_anywhere(new_len, region.prot, &region.name).map_err(map_err)?;
+        let new = m
+            .map_anywhere(new_len, region.prot, &region.name)
+            .map_err(map_err)?;
         let mut bytes = vec![0u8; old_len as usize];
-        let copied = m.read_bytes(old, &mut bytes).and_then(|()| m.poke(new, &bytes));
+        let copied = m
+            .read_bytes(old, &mut bytes)
+            .and_then(|()| m.poke(new, &bytes));
         if copied.is_err() {
             let _ = m.unmap(new, new_len);
             return Err(Errno::EFAULT);

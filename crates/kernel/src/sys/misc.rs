@@ -34,7 +34,14 @@ pub(crate) fn table() -> DomainTable {
 type Args = [u32; 6];
 
 /// What `uname` reports: Linux on an i686.
-const UTS: [&str; 6] = ["Linux", "tabvm", "6.1.0-tabvm", "#1 SMP PREEMPT_DYNAMIC", "i686", "(none)"];
+const UTS: [&str; 6] = [
+    "Linux",
+    "tabvm",
+    "6.1.0-tabvm",
+    "#1 SMP PREEMPT_DYNAMIC",
+    "i686",
+    "(none)",
+];
 /// Guest RAM reported by `sysinfo` (there is no fixed limit; this is what
 /// programs sizing caches see).
 pub(crate) const TOTAL_RAM: u32 = 1 << 30;
@@ -130,7 +137,11 @@ fn prctl(k: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
             Ok(0)
         }
         op => {
-            k.log_once_in("feature", 172, &format!("prctl option {op} is not supported (pid {})", t.pid));
+            k.log_once_in(
+                "feature",
+                172,
+                &format!("prctl option {op} is not supported (pid {})", t.pid),
+            );
             Err(Errno::EINVAL.into())
         }
     }
@@ -199,7 +210,9 @@ fn futex_op(k: &mut Kernel, t: &mut Task, a: Args, time64: bool) -> SysResult {
                 (_, p) => {
                     let at = super::time::read_timespec(t, p, time64)?;
                     Some(if a[1] & FUTEX_CLOCK_REALTIME != 0 {
-                        k.now.monotonic_ns.saturating_add(at.saturating_sub(k.now.realtime_ns))
+                        k.now
+                            .monotonic_ns
+                            .saturating_add(at.saturating_sub(k.now.realtime_ns))
                     } else {
                         at
                     })
@@ -211,7 +224,11 @@ fn futex_op(k: &mut Kernel, t: &mut Task, a: Args, time64: bool) -> SysResult {
             Err(SysError::Block { until: deadline })
         }
         op => {
-            k.log_once_in("feature", 240, &format!("futex operation {op} is not supported yet (pid {})", t.pid));
+            k.log_once_in(
+                "feature",
+                240,
+                &format!("futex operation {op} is not supported yet (pid {})", t.pid),
+            );
             Err(Errno::ENOSYS.into())
         }
     }

@@ -163,7 +163,14 @@ impl Table {
 }
 
 fn domains() -> [DomainTable; 6] {
-    [fs::table(), process::table(), signal::table(), memory::table(), time::table(), misc::table()]
+    [
+        fs::table(),
+        process::table(),
+        signal::table(),
+        memory::table(),
+        time::table(),
+        misc::table(),
+    ]
 }
 
 /// True for calls that `SA_RESTART` restarts after a handler; the others
@@ -172,9 +179,23 @@ pub(crate) fn restartable(nr: u32) -> bool {
     !matches!(
         name(nr),
         Some(
-            "nanosleep" | "clock_nanosleep" | "clock_nanosleep_time64" | "pause" | "sigsuspend" | "rt_sigsuspend"
-                | "select" | "_newselect" | "pselect6" | "pselect6_time64" | "poll" | "ppoll" | "ppoll_time64"
-                | "epoll_wait" | "epoll_pwait" | "rt_sigtimedwait" | "rt_sigtimedwait_time64"
+            "nanosleep"
+                | "clock_nanosleep"
+                | "clock_nanosleep_time64"
+                | "pause"
+                | "sigsuspend"
+                | "rt_sigsuspend"
+                | "select"
+                | "_newselect"
+                | "pselect6"
+                | "pselect6_time64"
+                | "poll"
+                | "ppoll"
+                | "ppoll_time64"
+                | "epoll_wait"
+                | "epoll_pwait"
+                | "rt_sigtimedwait"
+                | "rt_sigtimedwait_time64"
         )
     )
 }

@@ -94,17 +94,35 @@ fn exit_group(_: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
 
 /// Implements fork(2).
 fn fork(k: &mut Kernel, t: &mut Task, _: Args) -> SysResult {
-    k.clone_process(t, CloneArgs { flags: SIGCHLD, ..CloneArgs::default() })
+    k.clone_process(
+        t,
+        CloneArgs {
+            flags: SIGCHLD,
+            ..CloneArgs::default()
+        },
+    )
 }
 
 /// Implements vfork(2).
 fn vfork(k: &mut Kernel, t: &mut Task, _: Args) -> SysResult {
-    k.clone_process(t, CloneArgs { flags: CLONE_VM | CLONE_VFORK | SIGCHLD, ..CloneArgs::default() })
+    k.clone_process(
+        t,
+        CloneArgs {
+            flags: CLONE_VM | CLONE_VFORK | SIGCHLD,
+            ..CloneArgs::default()
+        },
+    )
 }
 
 /// Implements clone(2): i386 order is flags, stack, parent_tid, tls, child_tid.
 fn clone(k: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
-    let args = CloneArgs { flags: a[0], stack: a[1], parent_tid: a[2], tls: a[3], child_tid: a[4] };
+    let args = CloneArgs {
+        flags: a[0],
+        stack: a[1],
+        parent_tid: a[2],
+        tls: a[3],
+        child_tid: a[4],
+    };
     k.clone_process(t, args)
 }
 
@@ -130,7 +148,12 @@ fn getpgrp(_: &mut Kernel, t: &mut Task, _: Args) -> SysResult {
 }
 
 /// Runs `f` on process `pid` (0 = the caller), `ESRCH` if there is none.
-fn with_process<R>(k: &mut Kernel, me: &mut Task, pid: u32, f: impl FnOnce(&mut Task) -> R) -> Result<R, Errno> {
+fn with_process<R>(
+    k: &mut Kernel,
+    me: &mut Task,
+    pid: u32,
+    f: impl FnOnce(&mut Task) -> R,
+) -> Result<R, Errno> {
     if pid == 0 || pid == me.pid {
         return Ok(f(me));
     }
@@ -194,7 +217,9 @@ fn wait4(k: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
         return Err(Errno::EINVAL.into());
     }
     let which = which_from_wait4(a[0] as i32, t);
-    let Some(report) = k.wait_child(t, which, a[2])? else { return Ok(0) };
+    let Some(report) = k.wait_child(t, which, a[2])? else {
+        return Ok(0);
+    };
     t.mem(|m| {
         if a[1] != 0 {
             uaccess::write_u32(m, a[1], status_word(report.event))?;
@@ -215,7 +240,8 @@ fn waitpid(k: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
 /// Implements waitid(2).
 fn waitid(k: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
     let (idtype, id, infop, options) = (a[0], a[1], a[2], a[3]);
-    if options & !(WNOHANG | WSTOPPED | WEXITED | WCONTINUED | WNOWAIT | WNOTHREAD | WALL | WCLONE) != 0
+    if options & !(WNOHANG | WSTOPPED | WEXITED | WCONTINUED | WNOWAIT | WNOTHREAD | WALL | WCLONE)
+        != 0
         || options & (WEXITED | WSTOPPED | WCONTINUED) == 0
     {
         return Err(Errno::EINVAL.into());
@@ -233,7 +259,10 @@ fn waitid(k: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
             let (code, status) = match r.event {
                 Event::Exited(s) => s.child_info(),
                 Event::Stopped(sig) => (crate::abi::signal::CLD_STOPPED, sig),
-                Event::Continued => (crate::abi::signal::CLD_CONTINUED, crate::abi::signal::SIGCONT),
+                Event::Continued => (
+                    crate::abi::signal::CLD_CONTINUED,
+                    crate::abi::signal::SIGCONT,
+                ),
             };
             SigInfo::child(code, r.pid, r.uid, status).emit()
         }
@@ -354,24 +383,45 @@ pub(crate) fn read_user_desc(m: &mut AddressSpace, at: u32) -> Result<(u32, TlsD
     let b = uaccess::read_bytes(m, at, USER_DESC_SIZE)?;
     let w = |i: usize| u32::from_le_bytes([b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3]]);
     let (entry, base, limit, flags) = (w(0), w(1), w(2), w(3));
-    let limit = if flags & user_desc::LIMIT_IN_PAGES != 0 { (limit << 12) | 0xfff } else { limit };
+    let limit = if flags & user_desc::LIMIT_IN_PAGES != 0 {
+        (limit << 12) | 0xfff
+    } else {
+        limit
+    };
     // Linux's "empty" descriptor (as glibc clears one) is not present.
     let present = flags & user_desc::SEG_NOT_PRESENT == 0
         && !(base == 0 && limit == 0 && flags & user_desc::READ_EXEC_ONLY != 0);
-    Ok((entry, TlsDescriptor { base, limit, present }))
+    Ok((
+        entry,
+        TlsDescriptor {
+            base,
+            limit,
+            present,
+        },
+    ))
 }
 
 /// Installs a TLS descriptor in `cpu`'s GDT entries 6..=8, choosing a free
 /// one for entry -1; returns the entry number. Segment registers already
 /// holding the selector see the new base at once.
-pub(crate) fn install_tls(cpu: &mut Cpu, (entry, desc): (u32, TlsDescriptor)) -> Result<u32, Errno> {
+pub(crate) fn install_tls(
+    cpu: &mut Cpu,
+    (entry, desc): (u32, TlsDescriptor),
+) -> Result<u32, Errno> {
     let entry = if entry == u32::MAX {
-        let free = cpu.tls.iter().position(|d| !d.present).ok_or(Errno::ESRCH)?;
+        let free = cpu
+            .tls
+            .iter()
+            .position(|d| !d.present)
+            .ok_or(Errno::ESRCH)?;
         TLS_FIRST_ENTRY + free as u32
     } else {
         entry
     };
-    let slot = entry.checked_sub(TLS_FIRST_ENTRY).filter(|&i| (i as usize) < cpu.tls.len()).ok_or(Errno::EINVAL)?;
+    let slot = entry
+        .checked_sub(TLS_FIRST_ENTRY)
+        .filter(|&i| (i as usize) < cpu.tls.len())
+        .ok_or(Errno::EINVAL)?;
     cpu.tls[slot as usize] = desc;
     let selector = ((entry << 3) | 3) as u16;
     for s in [Segment::Es, Segment::Ds, Segment::Fs, Segment::Gs] {
@@ -395,7 +445,10 @@ fn set_thread_area(_: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
 /// Implements get_thread_area(2).
 fn get_thread_area(_: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
     let entry = t.mem(|m| uaccess::read_u32(m, a[0]))?;
-    let slot = entry.checked_sub(TLS_FIRST_ENTRY).filter(|&i| i < 3).ok_or(Errno::EINVAL)?;
+    let slot = entry
+        .checked_sub(TLS_FIRST_ENTRY)
+        .filter(|&i| i < 3)
+        .ok_or(Errno::EINVAL)?;
     let d = t.cpu.tls[slot as usize];
     let pages = d.limit > 0xf_ffff;
     let limit = if pages { d.limit >> 12 } else { d.limit };
@@ -454,7 +507,13 @@ fn prlimit64(k: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
 
 /// Writes a 32-bit `struct rlimit`, clamping to `infinity`.
 fn put_rlimit(t: &Task, at: u32, l: Rlimit, infinity: u32) -> SysResult {
-    let clamp = |v: u64| if v >= u64::from(infinity) { infinity } else { v as u32 };
+    let clamp = |v: u64| {
+        if v >= u64::from(infinity) {
+            infinity
+        } else {
+            v as u32
+        }
+    };
     t.mem(|m| {
         uaccess::write_u32(m, at, clamp(l.cur))?;
         uaccess::write_u32(m, at + 4, clamp(l.max))
@@ -475,8 +534,15 @@ fn getrlimit(_: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
 /// Implements setrlimit(2).
 fn setrlimit(_: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
     let r = resource(a[0])?;
-    let widen = |v: u32| if v == u32::MAX { RLIM64_INFINITY } else { u64::from(v) };
-    let (cur, max) = t.mem(|m| Ok::<_, Errno>((uaccess::read_u32(m, a[1])?, uaccess::read_u32(m, a[1] + 4)?)))?;
+    let widen = |v: u32| {
+        if v == u32::MAX {
+            RLIM64_INFINITY
+        } else {
+            u64::from(v)
+        }
+    };
+    let (cur, max) =
+        t.mem(|m| Ok::<_, Errno>((uaccess::read_u32(m, a[1])?, uaccess::read_u32(m, a[1] + 4)?)))?;
     let (cur, max) = (widen(cur), widen(max));
     if cur > max {
         return Err(Errno::EINVAL.into());

@@ -82,14 +82,28 @@ fn rt_sigaction(_: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
     let new = if a[1] != 0 {
         let b = t.mem(|m| uaccess::read_bytes(m, a[1], KSIGACTION_SIZE))?;
         let mask = u64::from(word(&b, 3)) | (u64::from(word(&b, 4)) << 32);
-        Some(SigAction { handler: word(&b, 0), flags: word(&b, 1), restorer: word(&b, 2), mask })
+        Some(SigAction {
+            handler: word(&b, 0),
+            flags: word(&b, 1),
+            restorer: word(&b, 2),
+            mask,
+        })
     } else {
         None
     };
     let old = exchange(t, a[0], new)?;
     if a[2] != 0 {
         let mut b = [0u8; KSIGACTION_SIZE];
-        for (i, v) in [old.handler, old.flags, old.restorer, old.mask as u32, (old.mask >> 32) as u32].iter().enumerate() {
+        for (i, v) in [
+            old.handler,
+            old.flags,
+            old.restorer,
+            old.mask as u32,
+            (old.mask >> 32) as u32,
+        ]
+        .iter()
+        .enumerate()
+        {
             b[4 * i..4 * i + 4].copy_from_slice(&v.to_le_bytes());
         }
         t.mem(|m| uaccess::write_bytes(m, a[2], &b))?;
@@ -102,14 +116,22 @@ fn rt_sigaction(_: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
 fn sigaction(_: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
     let new = if a[1] != 0 {
         let b = t.mem(|m| uaccess::read_bytes(m, a[1], OLD_SIGACTION_SIZE))?;
-        Some(SigAction { handler: word(&b, 0), mask: u64::from(word(&b, 1)), flags: word(&b, 2), restorer: word(&b, 3) })
+        Some(SigAction {
+            handler: word(&b, 0),
+            mask: u64::from(word(&b, 1)),
+            flags: word(&b, 2),
+            restorer: word(&b, 3),
+        })
     } else {
         None
     };
     let old = exchange(t, a[0], new)?;
     if a[2] != 0 {
         let mut b = [0u8; OLD_SIGACTION_SIZE];
-        for (i, v) in [old.handler, old.mask as u32, old.flags, old.restorer].iter().enumerate() {
+        for (i, v) in [old.handler, old.mask as u32, old.flags, old.restorer]
+            .iter()
+            .enumerate()
+        {
             b[4 * i..4 * i + 4].copy_from_slice(&v.to_le_bytes());
         }
         t.mem(|m| uaccess::write_bytes(m, a[2], &b))?;
@@ -120,7 +142,12 @@ fn sigaction(_: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
 /// Implements signal(2): a one-shot, non-deferring handler (System V
 /// semantics, which is what the system call has always had).
 fn signal(_: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
-    let act = SigAction { handler: a[1], flags: SA_RESETHAND | SA_NODEFER, restorer: 0, mask: 0 };
+    let act = SigAction {
+        handler: a[1],
+        flags: SA_RESETHAND | SA_NODEFER,
+        restorer: 0,
+        mask: 0,
+    };
     Ok(exchange(t, a[0], Some(act))?.handler)
 }
 
@@ -143,7 +170,11 @@ fn rt_sigprocmask(_: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
     if a[3] != SIGSET_SIZE {
         return Err(Errno::EINVAL.into());
     }
-    let set = if a[1] != 0 { Some(t.mem(|m| read_set(m, a[1]))?) } else { None };
+    let set = if a[1] != 0 {
+        Some(t.mem(|m| read_set(m, a[1]))?)
+    } else {
+        None
+    };
     let old = change_mask(t, a[0], set)?;
     if a[2] != 0 {
         t.mem(|m| uaccess::write_bytes(m, a[2], &old.to_le_bytes()))?;
@@ -153,7 +184,11 @@ fn rt_sigprocmask(_: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
 
 /// Implements the old sigprocmask(2) on the low 32 signals.
 fn sigprocmask(_: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
-    let set = if a[1] != 0 { Some(t.mem(|m| uaccess::read_u32(m, a[1]))?) } else { None };
+    let set = if a[1] != 0 {
+        Some(t.mem(|m| uaccess::read_u32(m, a[1]))?)
+    } else {
+        None
+    };
     let high = t.sig.mask & !0xffff_ffff;
     let set = set.map(|s| match a[0] {
         SIG_SETMASK => high | u64::from(s),
@@ -276,7 +311,8 @@ fn tgkill(k: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
     if (tgid as i32) <= 0 {
         return Err(Errno::EINVAL.into());
     }
-    let in_group = tid == t.tid && tgid == t.pid || k.tasks.get(&tid).is_some_and(|o| o.pid == tgid);
+    let in_group =
+        tid == t.tid && tgid == t.pid || k.tasks.get(&tid).is_some_and(|o| o.pid == tgid);
     if (tid as i32) > 0 && !in_group {
         return Err(Errno::ESRCH.into());
     }
@@ -301,11 +337,16 @@ fn queue_info(k: &mut Kernel, t: &mut Task, target: Target, sig: u32, at: u32) -
     check_sig(sig)?;
     let b = t.mem(|m| uaccess::read_bytes(m, at, SIGINFO_SIZE))?;
     let code = word(&b, 2) as i32;
-    let to_self = matches!(target, Target::Process(p) if p == t.pid) || target == Target::Thread(t.tid);
+    let to_self =
+        matches!(target, Target::Process(p) if p == t.pid) || target == Target::Thread(t.tid);
     if (code >= 0 || code == SI_TKILL) && !to_self {
         return Err(Errno::EPERM.into());
     }
-    let info = SigInfo { signo: sig, code, fields: [word(&b, 3), word(&b, 4), word(&b, 5), word(&b, 6)] };
+    let info = SigInfo {
+        signo: sig,
+        code,
+        fields: [word(&b, 3), word(&b, 4), word(&b, 5), word(&b, 6)],
+    };
     k.kill(Some(t), target, sig, info)?;
     Ok(0)
 }
@@ -353,7 +394,11 @@ fn sigaltstack(_: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
         None
     };
     if a[1] != 0 {
-        let flags = if on { SS_ONSTACK } else { cur.flags & SS_DISABLE };
+        let flags = if on {
+            SS_ONSTACK
+        } else {
+            cur.flags & SS_DISABLE
+        };
         let mut b = [0u8; STACK_T_SIZE];
         for (i, v) in [cur.sp, flags, cur.size].iter().enumerate() {
             b[4 * i..4 * i + 4].copy_from_slice(&v.to_le_bytes());

@@ -39,12 +39,18 @@ const COARSE_RES_NS: u64 = 4_000_000;
 fn clock_ns(k: &Kernel, t: &Task, id: u32) -> Result<u64, Errno> {
     let now = k.now;
     match id {
-        CLOCK_REALTIME | CLOCK_REALTIME_COARSE | CLOCK_TAI | CLOCK_REALTIME_ALARM => Ok(now.realtime_ns),
-        CLOCK_MONOTONIC | CLOCK_MONOTONIC_RAW | CLOCK_MONOTONIC_COARSE | CLOCK_BOOTTIME | CLOCK_BOOTTIME_ALARM => {
-            Ok(now.monotonic_ns)
+        CLOCK_REALTIME | CLOCK_REALTIME_COARSE | CLOCK_TAI | CLOCK_REALTIME_ALARM => {
+            Ok(now.realtime_ns)
         }
+        CLOCK_MONOTONIC
+        | CLOCK_MONOTONIC_RAW
+        | CLOCK_MONOTONIC_COARSE
+        | CLOCK_BOOTTIME
+        | CLOCK_BOOTTIME_ALARM => Ok(now.monotonic_ns),
         // CPU time is approximated by the time since the process started.
-        CLOCK_PROCESS_CPUTIME_ID | CLOCK_THREAD_CPUTIME_ID => Ok(now.monotonic_ns.saturating_sub(t.start_ns)),
+        CLOCK_PROCESS_CPUTIME_ID | CLOCK_THREAD_CPUTIME_ID => {
+            Ok(now.monotonic_ns.saturating_sub(t.start_ns))
+        }
         _ => Err(Errno::EINVAL),
     }
 }
@@ -59,7 +65,10 @@ pub(crate) fn read_timespec(t: &Task, at: u32, time64: bool) -> Result<u64, Errn
             let nsec = i64::from_le_bytes(b[8..].try_into().unwrap_or_default());
             Ok::<_, Errno>((sec, nsec))
         } else {
-            Ok((i64::from(uaccess::read_u32(m, at)? as i32), i64::from(uaccess::read_u32(m, at + 4)? as i32)))
+            Ok((
+                i64::from(uaccess::read_u32(m, at)? as i32),
+                i64::from(uaccess::read_u32(m, at + 4)? as i32),
+            ))
         }
     })?;
     if sec < 0 || !(0..NS as i64).contains(&nsec) {
@@ -92,7 +101,12 @@ fn write_timeval(t: &Task, at: u32, ns: u64) -> Result<(), Errno> {
 }
 
 fn read_timeval(t: &Task, at: u32) -> Result<u64, Errno> {
-    let (sec, usec) = t.mem(|m| Ok::<_, Errno>((uaccess::read_u32(m, at)? as i32, uaccess::read_u32(m, at + 4)? as i32)))?;
+    let (sec, usec) = t.mem(|m| {
+        Ok::<_, Errno>((
+            uaccess::read_u32(m, at)? as i32,
+            uaccess::read_u32(m, at + 4)? as i32,
+        ))
+    })?;
     if sec < 0 || !(0..1_000_000).contains(&usec) {
         return Err(Errno::EINVAL);
     }
@@ -101,11 +115,19 @@ fn read_timeval(t: &Task, at: u32) -> Result<u64, Errno> {
 
 /// The monotonic deadline of a relative timeout at `at`, fixed at the first
 /// execution of a restarted call.
-pub(crate) fn deadline_after(k: &Kernel, t: &mut Task, at: u32, time64: bool) -> Result<u64, Errno> {
+pub(crate) fn deadline_after(
+    k: &Kernel,
+    t: &mut Task,
+    at: u32,
+    time64: bool,
+) -> Result<u64, Errno> {
     if let Some(d) = t.restart_deadline {
         return Ok(d);
     }
-    let d = k.now.monotonic_ns.saturating_add(read_timespec(t, at, time64)?);
+    let d = k
+        .now
+        .monotonic_ns
+        .saturating_add(read_timespec(t, at, time64)?);
     t.restart_deadline = Some(d);
     Ok(d)
 }
@@ -115,14 +137,18 @@ fn sleep_until(k: &Kernel, deadline: u64) -> SysResult {
     if k.now.monotonic_ns >= deadline {
         Ok(0)
     } else {
-        Err(SysError::Block { until: Some(deadline) })
+        Err(SysError::Block {
+            until: Some(deadline),
+        })
     }
 }
 
 /// A signal handler interrupted sleep `nr`: report the time left in `rem`.
 pub(crate) fn interrupted(k: &mut Kernel, t: &mut Task, nr: u32) {
     use tabvm_cpu::Reg;
-    let Some(deadline) = t.restart_deadline else { return };
+    let Some(deadline) = t.restart_deadline else {
+        return;
+    };
     let left = deadline.saturating_sub(k.now.monotonic_ns);
     let (rem, time64) = match nr {
         162 => (t.cpu.reg(Reg::Ecx), false),
@@ -172,7 +198,11 @@ fn clock_gettime64(k: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
 
 fn getres(k: &mut Kernel, t: &mut Task, a: Args, time64: bool) -> SysResult {
     clock_ns(k, t, a[0])?;
-    let res = if matches!(a[0], CLOCK_REALTIME_COARSE | CLOCK_MONOTONIC_COARSE) { COARSE_RES_NS } else { 1 };
+    let res = if matches!(a[0], CLOCK_REALTIME_COARSE | CLOCK_MONOTONIC_COARSE) {
+        COARSE_RES_NS
+    } else {
+        1
+    };
     if a[1] != 0 {
         write_timespec(t, a[1], res, time64)?;
     }
@@ -196,7 +226,10 @@ fn nanosleep(k: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
 
 fn clock_sleep(k: &mut Kernel, t: &mut Task, a: Args, time64: bool) -> SysResult {
     let (clock, flags, req) = (a[0], a[1], a[2]);
-    if !matches!(clock, CLOCK_REALTIME | CLOCK_MONOTONIC | CLOCK_BOOTTIME | CLOCK_TAI) {
+    if !matches!(
+        clock,
+        CLOCK_REALTIME | CLOCK_MONOTONIC | CLOCK_BOOTTIME | CLOCK_TAI
+    ) {
         return Err(Errno::EINVAL.into());
     }
     if flags & TIMER_ABSTIME == 0 {
@@ -206,7 +239,12 @@ fn clock_sleep(k: &mut Kernel, t: &mut Task, a: Args, time64: bool) -> SysResult
     // An absolute time on this clock, as a monotonic deadline.
     let target = read_timespec(t, req, time64)?;
     let now_on_clock = clock_ns(k, t, clock)?;
-    sleep_until(k, k.now.monotonic_ns.saturating_add(target.saturating_sub(now_on_clock)))
+    sleep_until(
+        k,
+        k.now
+            .monotonic_ns
+            .saturating_add(target.saturating_sub(now_on_clock)),
+    )
 }
 
 /// Implements clock_nanosleep(2).
@@ -229,11 +267,19 @@ fn times(k: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
 
 /// The current ITIMER_REAL as (interval, value) in ns.
 fn real_timer(k: &Kernel, t: &Task) -> (u64, u64) {
-    t.timer.map_or((0, 0), |tm| (tm.interval, tm.due.saturating_sub(k.now.monotonic_ns).max(1)))
+    t.timer.map_or((0, 0), |tm| {
+        (
+            tm.interval,
+            tm.due.saturating_sub(k.now.monotonic_ns).max(1),
+        )
+    })
 }
 
 fn arm(k: &Kernel, t: &mut Task, interval: u64, value: u64) {
-    t.timer = (value > 0).then(|| RealTimer { due: k.now.monotonic_ns + value, interval });
+    t.timer = (value > 0).then(|| RealTimer {
+        due: k.now.monotonic_ns + value,
+        interval,
+    });
 }
 
 /// Implements alarm(2): returns the seconds left of the previous alarm.
@@ -260,7 +306,11 @@ fn getitimer(k: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
 /// Implements setitimer(2) for ITIMER_REAL. ITIMER_VIRTUAL and ITIMER_PROF
 /// are accepted but never fire (logged once).
 fn setitimer(k: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
-    let new = if a[1] != 0 { Some((read_timeval(t, a[1])?, read_timeval(t, a[1] + 8)?)) } else { None };
+    let new = if a[1] != 0 {
+        Some((read_timeval(t, a[1])?, read_timeval(t, a[1] + 8)?))
+    } else {
+        None
+    };
     if a[2] != 0 {
         getitimer(k, t, [a[0], a[2], 0, 0, 0, 0])?;
     }
@@ -271,7 +321,14 @@ fn setitimer(k: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
             }
         }
         ITIMER_VIRTUAL | ITIMER_PROF => {
-            k.log_once_in("feature", 104, &format!("setitimer({}) CPU-time timers never fire (pid {})", a[0], t.pid));
+            k.log_once_in(
+                "feature",
+                104,
+                &format!(
+                    "setitimer({}) CPU-time timers never fire (pid {})",
+                    a[0], t.pid
+                ),
+            );
         }
         _ => return Err(Errno::EINVAL.into()),
     }

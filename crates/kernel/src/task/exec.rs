@@ -57,7 +57,10 @@ pub(crate) fn load_program(
 ) -> Result<Loaded, ExecError> {
     let mut file_path = path.to_vec();
     for _ in 0..=MAX_INTERP_DEPTH {
-        let file = k.vfs.read_executable(fs, &file_path).map_err(ExecError::Errno)?;
+        let file = k
+            .vfs
+            .read_executable(fs, &file_path)
+            .map_err(ExecError::Errno)?;
         if let Some((interp, arg)) = shebang(&file) {
             let mut new_argv = vec![interp.clone()];
             new_argv.extend(arg);
@@ -71,10 +74,28 @@ pub(crate) fn load_program(
         let mut random = [0u8; 16];
         k.host.fill_random(&mut random);
         let mut space = AddressSpace::new();
-        let args = StackArgs { argv: &argv, envp, execfn: path, random, auxv: Vec::new() };
-        let entry = loader::load(&image, &file, &mut space, args, creds).map_err(ExecError::Errno)?;
-        let cmdline = argv.iter().flat_map(|a| a.iter().copied().chain([0])).collect();
-        return Ok(Loaded { mm: Mm { space, ..Mm::default() }, entry, path: file_path, cmdline });
+        let args = StackArgs {
+            argv: &argv,
+            envp,
+            execfn: path,
+            random,
+            auxv: Vec::new(),
+        };
+        let entry =
+            loader::load(&image, &file, &mut space, args, creds).map_err(ExecError::Errno)?;
+        let cmdline = argv
+            .iter()
+            .flat_map(|a| a.iter().copied().chain([0]))
+            .collect();
+        return Ok(Loaded {
+            mm: Mm {
+                space,
+                ..Mm::default()
+            },
+            entry,
+            path: file_path,
+            cmdline,
+        });
     }
     Err(ExecError::Errno(Errno::ELOOP))
 }
@@ -119,7 +140,10 @@ fn read_strings(m: &mut AddressSpace, mut at: u32) -> Result<Vec<Vec<u8>>, Errno
         if out.len() == MAX_ARG_STRINGS {
             return Err(Errno::E2BIG);
         }
-        let s = m.read_cstr(p, MAX_ARG_STRLEN).map_err(|_| Errno::EFAULT)?.ok_or(Errno::E2BIG)?;
+        let s = m
+            .read_cstr(p, MAX_ARG_STRLEN)
+            .map_err(|_| Errno::EFAULT)?
+            .ok_or(Errno::E2BIG)?;
         out.push(s);
         at = at.wrapping_add(4);
     }
@@ -130,13 +154,20 @@ impl Kernel {
     /// success; ELF problems are `ENOEXEC`.
     pub(crate) fn execve(&mut self, t: &mut Task, path: u32, argv: u32, envp: u32) -> SysResult {
         let (path, argv, envp) = t.mem(|m| {
-            Ok::<_, Errno>((uaccess::read_path(m, path)?, read_strings(m, argv)?, read_strings(m, envp)?))
+            Ok::<_, Errno>((
+                uaccess::read_path(m, path)?,
+                read_strings(m, argv)?,
+                read_strings(m, envp)?,
+            ))
         })?;
         let fs = t.fs.borrow().clone();
         if crate::vfs::procfs::may_reach(&self.vfs, self.vfs.cwd(&fs), &path) {
             crate::vfs::procfs::refresh(self, t);
         }
-        let creds = Creds { uid: t.uid, gid: t.gid };
+        let creds = Creds {
+            uid: t.uid,
+            gid: t.gid,
+        };
         let loaded = load_program(self, &fs, &path, argv, &envp, creds).map_err(|e| match e {
             ExecError::Errno(e) => e,
             ExecError::Elf(_) => Errno::ENOEXEC,
@@ -187,9 +218,18 @@ mod tests {
 
     #[test]
     fn shebang_lines() {
-        assert_eq!(shebang(b"#!/bin/sh\necho"), Some((b"/bin/sh".to_vec(), None)));
-        assert_eq!(shebang(b"#! /usr/bin/env  python3 \n"), Some((b"/usr/bin/env".to_vec(), Some(b"python3".to_vec()))));
-        assert_eq!(shebang(b"#!/bin/awk -f -x\n"), Some((b"/bin/awk".to_vec(), Some(b"-f -x".to_vec()))));
+        assert_eq!(
+            shebang(b"#!/bin/sh\necho"),
+            Some((b"/bin/sh".to_vec(), None))
+        );
+        assert_eq!(
+            shebang(b"#! /usr/bin/env  python3 \n"),
+            Some((b"/usr/bin/env".to_vec(), Some(b"python3".to_vec())))
+        );
+        assert_eq!(
+            shebang(b"#!/bin/awk -f -x\n"),
+            Some((b"/bin/awk".to_vec(), Some(b"-f -x".to_vec())))
+        );
         assert_eq!(shebang(b"#!\n"), None);
         assert_eq!(shebang(b"\x7fELF"), None);
     }

@@ -58,7 +58,12 @@ impl Kernel {
     pub(crate) fn finish_exit(&mut self, task: Task, status: WaitStatus) {
         clear_tid(&task);
         if task.exit_group {
-            let siblings: Vec<Pid> = self.tasks.values().filter(|t| t.pid == task.pid).map(|t| t.tid).collect();
+            let siblings: Vec<Pid> = self
+                .tasks
+                .values()
+                .filter(|t| t.pid == task.pid)
+                .map(|t| t.tid)
+                .collect();
             for tid in siblings {
                 if let Some(t) = self.tasks.remove(&tid) {
                     clear_tid(&t);
@@ -79,25 +84,34 @@ impl Kernel {
         if Some(task.pid) == self.init {
             self.init_status = Some(status.shell());
         }
-        let zombie = Zombie { ppid: task.ppid, pgid: task.pgid, uid: task.uid, status };
+        let zombie = Zombie {
+            ppid: task.ppid,
+            pgid: task.pgid,
+            uid: task.uid,
+            status,
+        };
         // Without a parent (an orphan of the first process) nothing waits.
         if let Some(parent) = self.tasks.get_mut(&task.ppid) {
-                // clone(2) accepts any byte as the exit signal; like Linux's
-                // do_notify_parent, a number that is no signal is never sent.
-                let exit_signal = if crate::signal::valid(task.exit_signal) { task.exit_signal } else { 0 };
-                let act = parent.sig.action(exit_signal.max(1));
-                // SIGCHLD ignored or SA_NOCLDWAIT: the child is reaped at once.
-                let autoreap = exit_signal == crate::abi::signal::SIGCHLD
-                    && (act.handler == SIG_IGN || act.flags & SA_NOCLDWAIT != 0);
-                if !autoreap {
-                    self.zombies.insert(task.pid, zombie);
-                }
-                if exit_signal != 0 {
-                    let (code, st) = status.child_info();
-                    let mut info = SigInfo::child(code, task.pid, task.uid, st);
-                    info.signo = exit_signal;
-                    post(parent, info);
-                }
+            // clone(2) accepts any byte as the exit signal; like Linux's
+            // do_notify_parent, a number that is no signal is never sent.
+            let exit_signal = if crate::signal::valid(task.exit_signal) {
+                task.exit_signal
+            } else {
+                0
+            };
+            let act = parent.sig.action(exit_signal.max(1));
+            // SIGCHLD ignored or SA_NOCLDWAIT: the child is reaped at once.
+            let autoreap = exit_signal == crate::abi::signal::SIGCHLD
+                && (act.handler == SIG_IGN || act.flags & SA_NOCLDWAIT != 0);
+            if !autoreap {
+                self.zombies.insert(task.pid, zombie);
+            }
+            if exit_signal != 0 {
+                let (code, st) = status.child_info();
+                let mut info = SigInfo::child(code, task.pid, task.uid, st);
+                info.signo = exit_signal;
+                post(parent, info);
+            }
         }
     }
 }
@@ -117,8 +131,22 @@ mod tests {
     #[test]
     fn status_words() {
         assert_eq!(WaitStatus::Exited(3).raw(), 0x300);
-        assert_eq!(WaitStatus::Killed { sig: 11, core: true }.raw(), 0x8b);
-        assert_eq!(WaitStatus::Killed { sig: 9, core: false }.shell(), 137);
+        assert_eq!(
+            WaitStatus::Killed {
+                sig: 11,
+                core: true
+            }
+            .raw(),
+            0x8b
+        );
+        assert_eq!(
+            WaitStatus::Killed {
+                sig: 9,
+                core: false
+            }
+            .shell(),
+            137
+        );
         assert_eq!(WaitStatus::Exited(1).shell(), 1);
     }
 }

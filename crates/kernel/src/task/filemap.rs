@@ -34,10 +34,17 @@ pub(crate) fn cut(maps: &mut Vec<FileMap>, start: u32, end: u32) {
             continue;
         }
         if m.start < start {
-            kept.push(FileMap { end: start, ..m.clone() });
+            kept.push(FileMap {
+                end: start,
+                ..m.clone()
+            });
         }
         if end < m.end {
-            kept.push(FileMap { start: end, offset: m.offset + u64::from(end - m.start), ..m });
+            kept.push(FileMap {
+                start: end,
+                offset: m.offset + u64::from(end - m.start),
+                ..m
+            });
         }
     }
     *maps = kept;
@@ -53,11 +60,22 @@ mod tests {
     #[test]
     fn cutting_keeps_both_sides_with_their_offsets() {
         let file = Rc::new(RefCell::new(OpenFile::new(FileKind::Regular, 0)));
-        let mut maps = vec![FileMap { start: 0x1000, end: 0x5000, offset: 0x10000, file }];
+        let mut maps = vec![FileMap {
+            start: 0x1000,
+            end: 0x5000,
+            offset: 0x10000,
+            file,
+        }];
         cut(&mut maps, 0x2000, 0x3000);
         let spans: Vec<_> = maps.iter().map(|m| (m.start, m.end, m.offset)).collect();
-        assert_eq!(spans, [(0x1000, 0x2000, 0x10000), (0x3000, 0x5000, 0x12000)]);
-        assert_eq!(maps[1].overlap(0x4000, 0x9000), Some((0x4000, 0x5000, 0x13000)));
+        assert_eq!(
+            spans,
+            [(0x1000, 0x2000, 0x10000), (0x3000, 0x5000, 0x12000)]
+        );
+        assert_eq!(
+            maps[1].overlap(0x4000, 0x9000),
+            Some((0x4000, 0x5000, 0x13000))
+        );
         assert_eq!(maps[0].overlap(0x2000, 0x3000), None);
         cut(&mut maps, 0, 0x10000);
         assert!(maps.is_empty());

@@ -35,7 +35,10 @@ impl Kernel {
     /// the shared memory.
     pub(crate) fn clone_process(&mut self, parent: &mut Task, args: CloneArgs) -> SysResult {
         if let Some(child) = parent.vfork_child {
-            let waiting = self.tasks.get(&child).is_some_and(|c| c.vfork_parent == Some(parent.pid));
+            let waiting = self
+                .tasks
+                .get(&child)
+                .is_some_and(|c| c.vfork_parent == Some(parent.pid));
             if waiting {
                 return Err(SysError::Block { until: None });
             }
@@ -43,7 +46,9 @@ impl Kernel {
             return Ok(child);
         }
         let f = args.flags;
-        if (f & CLONE_THREAD != 0 && f & CLONE_SIGHAND == 0) || (f & CLONE_SIGHAND != 0 && f & CLONE_VM == 0) {
+        if (f & CLONE_THREAD != 0 && f & CLONE_SIGHAND == 0)
+            || (f & CLONE_SIGHAND != 0 && f & CLONE_VM == 0)
+        {
             return Err(Errno::EINVAL.into());
         }
         let thread = f & CLONE_THREAD != 0;
@@ -64,15 +69,28 @@ impl Kernel {
             Rc::clone(&parent.mm)
         } else {
             let parent_mm = parent.mm.borrow();
-            let (space, shared, file_maps) = (parent_mm.space.fork(), parent_mm.shared.clone(), parent_mm.file_maps.clone());
-            Rc::new(RefCell::new(Mm { space, code: BlockCache::new(), shared, file_maps }))
+            let (space, shared, file_maps) = (
+                parent_mm.space.fork(),
+                parent_mm.shared.clone(),
+                parent_mm.file_maps.clone(),
+            );
+            Rc::new(RefCell::new(Mm {
+                space,
+                code: BlockCache::new(),
+                shared,
+                file_maps,
+            }))
         };
         let files = if f & CLONE_FILES != 0 {
             Rc::clone(&parent.files)
         } else {
             Rc::new(RefCell::new(parent.files.borrow().clone()))
         };
-        let fs = if f & CLONE_FS != 0 { Rc::clone(&parent.fs) } else { Rc::new(RefCell::new(parent.fs.borrow().clone())) };
+        let fs = if f & CLONE_FS != 0 {
+            Rc::clone(&parent.fs)
+        } else {
+            Rc::new(RefCell::new(parent.fs.borrow().clone()))
+        };
         let mut sig = parent.sig.fork();
         if f & CLONE_SIGHAND != 0 {
             sig.handlers = Rc::clone(&parent.sig.handlers);
@@ -80,7 +98,11 @@ impl Kernel {
         let child = Task {
             tid,
             pid: if thread { parent.pid } else { tid },
-            ppid: if thread || f & CLONE_PARENT != 0 { parent.ppid } else { parent.pid },
+            ppid: if thread || f & CLONE_PARENT != 0 {
+                parent.ppid
+            } else {
+                parent.pid
+            },
             cpu,
             mm,
             files,
@@ -95,7 +117,11 @@ impl Kernel {
             continued: false,
             exiting: None,
             exit_group: false,
-            clear_child_tid: if f & CLONE_CHILD_CLEARTID != 0 { args.child_tid } else { 0 },
+            clear_child_tid: if f & CLONE_CHILD_CLEARTID != 0 {
+                args.child_tid
+            } else {
+                0
+            },
             vfork_parent: (f & CLONE_VFORK != 0).then_some(parent.pid),
             vfork_child: None,
             timer: None,
@@ -125,7 +151,10 @@ impl Kernel {
         loop {
             let pid = self.next_pid;
             self.next_pid = if pid >= 32767 { 2 } else { pid + 1 };
-            if !self.tasks.contains_key(&pid) && !self.zombies.contains_key(&pid) && !self.is_group_in_use(pid) {
+            if !self.tasks.contains_key(&pid)
+                && !self.zombies.contains_key(&pid)
+                && !self.is_group_in_use(pid)
+            {
                 return pid;
             }
         }

@@ -25,7 +25,7 @@ use std::rc::Rc;
 use tabvm_cpu::{BlockCache, Cpu};
 use tabvm_mem::AddressSpace;
 
-use crate::abi::process::{RLIMIT_NOFILE, RLIMIT_STACK, RLIM64_INFINITY, RLIM_NLIMITS};
+use crate::abi::process::{RLIM64_INFINITY, RLIMIT_NOFILE, RLIMIT_STACK, RLIM_NLIMITS};
 use crate::loader::STACK_SIZE;
 use crate::signal::SigState;
 use crate::vfs::{FdTable, FsContext};
@@ -62,9 +62,15 @@ pub(crate) enum RunState {
     /// Parked in a system call that will be re-executed (DESIGN rule 1) when
     /// the kernel's generation moves past `gen`, at `until`, or when a signal
     /// arrives.
-    Blocked { gen: u64, until: Option<u64> },
+    Blocked {
+        gen: u64,
+        until: Option<u64>,
+    },
     /// Stopped by SIGSTOP/SIGTSTP/…; `reported` once a parent's wait saw it.
-    Stopped { sig: u32, reported: bool },
+    Stopped {
+        sig: u32,
+        reported: bool,
+    },
 }
 
 /// A resource limit (`struct rlimit64`).
@@ -134,9 +140,15 @@ pub struct Task {
 impl Task {
     /// A task with fresh resources and default limits, not yet loaded.
     pub(crate) fn new(pid: Pid, files: FdTable, fs: FsContext, now: u64) -> Task {
-        let mut rlimits = [Rlimit { cur: RLIM64_INFINITY, max: RLIM64_INFINITY }; RLIM_NLIMITS as usize];
+        let mut rlimits = [Rlimit {
+            cur: RLIM64_INFINITY,
+            max: RLIM64_INFINITY,
+        }; RLIM_NLIMITS as usize];
         rlimits[RLIMIT_STACK as usize].cur = u64::from(STACK_SIZE);
-        rlimits[RLIMIT_NOFILE as usize] = Rlimit { cur: 1024, max: 1024 * 1024 };
+        rlimits[RLIMIT_NOFILE as usize] = Rlimit {
+            cur: 1024,
+            max: 1024 * 1024,
+        };
         rlimits[crate::abi::process::RLIMIT_CORE as usize].cur = 0;
         Task {
             tid: pid,

@@ -35,12 +35,20 @@ pub(crate) struct SharedAnon {
 
 impl SharedAnon {
     pub fn new(start: u32, len: u32) -> SharedAnon {
-        SharedAnon { start, len, store: Rc::default(), seen: 0 }
+        SharedAnon {
+            start,
+            len,
+            store: Rc::default(),
+            seen: 0,
+        }
     }
 
     /// True if `[start, start+len)` overlaps this range.
     pub fn overlaps(&self, start: u32, len: u32) -> bool {
-        let (a, b) = (u64::from(self.start), u64::from(self.start) + u64::from(self.len));
+        let (a, b) = (
+            u64::from(self.start),
+            u64::from(self.start) + u64::from(self.len),
+        );
         let (c, d) = (u64::from(start), u64::from(start) + u64::from(len));
         a < d && c < b
     }
@@ -85,7 +93,8 @@ mod tests {
     #[test]
     fn writes_travel_between_forked_spaces() {
         let mut a = AddressSpace::new();
-        a.map_fixed(0x1000, 0x1000, Prot::READ | Prot::WRITE, "").unwrap();
+        a.map_fixed(0x1000, 0x1000, Prot::READ | Prot::WRITE, "")
+            .unwrap();
         let mut ra = vec![SharedAnon::new(0x1000, 0x1000)];
         let mut b = a.fork();
         let mut rb = ra.clone();

@@ -46,7 +46,12 @@ impl Kernel {
     /// stopped, with `WUNTRACED`), reaping it unless `WNOWAIT`. `Ok(None)` for
     /// `WNOHANG` with children still running; blocks otherwise; `ECHILD` if
     /// there is no such child at all.
-    pub(crate) fn wait_child(&mut self, me: &Task, which: Which, options: u32) -> Result<Option<Report>, SysError> {
+    pub(crate) fn wait_child(
+        &mut self,
+        me: &Task,
+        which: Which,
+        options: u32,
+    ) -> Result<Option<Report>, SysError> {
         let zombie = self
             .zombies
             .iter()
@@ -56,22 +61,45 @@ impl Kernel {
             if options & WNOWAIT == 0 {
                 self.zombies.remove(&pid);
             }
-            return Ok(Some(Report { pid, uid: z.uid, event: Event::Exited(z.status) }));
+            return Ok(Some(Report {
+                pid,
+                uid: z.uid,
+                event: Event::Exited(z.status),
+            }));
         }
         let mut any = false;
-        for t in self.tasks.values_mut().filter(|t| t.ppid == me.pid && which.accepts(t.pid, t.pgid)) {
+        for t in self
+            .tasks
+            .values_mut()
+            .filter(|t| t.ppid == me.pid && which.accepts(t.pid, t.pgid))
+        {
             any = true;
-            if let RunState::Stopped { sig, reported: false } = t.state {
+            if let RunState::Stopped {
+                sig,
+                reported: false,
+            } = t.state
+            {
                 if options & WUNTRACED != 0 {
                     if options & WNOWAIT == 0 {
-                        t.state = RunState::Stopped { sig, reported: true };
+                        t.state = RunState::Stopped {
+                            sig,
+                            reported: true,
+                        };
                     }
-                    return Ok(Some(Report { pid: t.pid, uid: t.uid, event: Event::Stopped(sig) }));
+                    return Ok(Some(Report {
+                        pid: t.pid,
+                        uid: t.uid,
+                        event: Event::Stopped(sig),
+                    }));
                 }
             }
             if t.continued && options & WCONTINUED != 0 {
                 t.continued = options & WNOWAIT != 0;
-                return Ok(Some(Report { pid: t.pid, uid: t.uid, event: Event::Continued }));
+                return Ok(Some(Report {
+                    pid: t.pid,
+                    uid: t.uid,
+                    event: Event::Continued,
+                }));
             }
         }
         match (any, options & WNOHANG != 0) {

@@ -51,7 +51,9 @@ impl Default for Termios {
     /// Linux's defaults for a new terminal (`tty_std_termios`, UTF-8).
     fn default() -> Self {
         let mut cc = [0u8; NCCS];
-        let defaults = [3, 0x1c, 0x7f, 0x15, 4, 0, 1, 0, 0x11, 0x13, 0x1a, 0, 0x12, 0x0f, 0x17, 0x16, 0];
+        let defaults = [
+            3, 0x1c, 0x7f, 0x15, 4, 0, 1, 0, 0x11, 0x13, 0x1a, 0, 0x12, 0x0f, 0x17, 0x16, 0,
+        ];
         cc[..defaults.len()].copy_from_slice(&defaults);
         Termios {
             iflag: ICRNL | IXON | IUTF8,
@@ -67,7 +69,10 @@ impl Default for Termios {
 impl Termios {
     pub fn to_bytes(&self) -> [u8; TERMIOS_SIZE] {
         let mut b = [0u8; TERMIOS_SIZE];
-        for (i, v) in [self.iflag, self.oflag, self.cflag, self.lflag].into_iter().enumerate() {
+        for (i, v) in [self.iflag, self.oflag, self.cflag, self.lflag]
+            .into_iter()
+            .enumerate()
+        {
             b[i * 4..i * 4 + 4].copy_from_slice(&v.to_le_bytes());
         }
         b[16] = self.line;
@@ -76,10 +81,18 @@ impl Termios {
     }
 
     pub fn from_bytes(b: &[u8; TERMIOS_SIZE]) -> Termios {
-        let word = |i: usize| u32::from_le_bytes([b[i * 4], b[i * 4 + 1], b[i * 4 + 2], b[i * 4 + 3]]);
+        let word =
+            |i: usize| u32::from_le_bytes([b[i * 4], b[i * 4 + 1], b[i * 4 + 2], b[i * 4 + 3]]);
         let mut cc = [0u8; NCCS];
         cc.copy_from_slice(&b[17..17 + NCCS]);
-        Termios { iflag: word(0), oflag: word(1), cflag: word(2), lflag: word(3), line: b[16], cc }
+        Termios {
+            iflag: word(0),
+            oflag: word(1),
+            cflag: word(2),
+            lflag: word(3),
+            line: b[16],
+            cc,
+        }
     }
 
     fn l(&self, flag: u32) -> bool {
@@ -120,7 +133,12 @@ impl Console {
         Console {
             tty,
             termios: Termios::default(),
-            winsize: WinSize { rows: 24, cols: 80, xpixel: 0, ypixel: 0 },
+            winsize: WinSize {
+                rows: 24,
+                cols: 80,
+                xpixel: 0,
+                ypixel: 0,
+            },
             foreground: 0,
             session: 0,
             line: Vec::new(),
@@ -213,7 +231,11 @@ impl Console {
 
     /// The terminal changed size: SIGWINCH for the foreground group.
     pub fn resize(&mut self, rows: u16, cols: u16) -> Vec<TtySignal> {
-        let new = WinSize { rows, cols, ..self.winsize };
+        let new = WinSize {
+            rows,
+            cols,
+            ..self.winsize
+        };
         self.set_winsize(new)
     }
 
@@ -245,7 +267,9 @@ impl Console {
     /// Removes the last character of the edited line (a whole UTF-8
     /// sequence with IUTF8) and erases it on screen.
     fn erase_char(&mut self) -> bool {
-        let Some(mut b) = self.line.pop() else { return false };
+        let Some(mut b) = self.line.pop() else {
+            return false;
+        };
         if self.termios.iflag & IUTF8 != 0 {
             while b & 0xc0 == 0x80 {
                 match self.line.pop() {
@@ -256,7 +280,11 @@ impl Console {
         }
         if self.termios.l(ECHOE) {
             let control = self.termios.l(ECHOCTL) && (b < 0x20 || b == 0x7f) && b != b'\t';
-            let seq: &[u8] = if control { b"\x08 \x08\x08 \x08" } else { b"\x08 \x08" };
+            let seq: &[u8] = if control {
+                b"\x08 \x08\x08 \x08"
+            } else {
+                b"\x08 \x08"
+            };
             self.echo(seq);
         }
         true
@@ -342,7 +370,11 @@ impl Console {
     /// Reads from non-tty stdin.
     pub fn read_stdin(&mut self, buf: &mut [u8], nonblock: bool) -> Result<usize, SysError> {
         if self.ready.is_empty() {
-            return if self.stdin_eof || buf.is_empty() { Ok(0) } else { Err(would_block(nonblock, None)) };
+            return if self.stdin_eof || buf.is_empty() {
+                Ok(0)
+            } else {
+                Err(would_block(nonblock, None))
+            };
         }
         Ok(self.take_bytes(buf))
     }
@@ -351,7 +383,9 @@ impl Console {
     fn take_bytes(&mut self, buf: &mut [u8]) -> usize {
         let mut n = 0;
         while n < buf.len() {
-            let Some(front) = self.ready.front_mut() else { break };
+            let Some(front) = self.ready.front_mut() else {
+                break;
+            };
             let k = front.len().min(buf.len() - n);
             buf[n..n + k].copy_from_slice(&front[..k]);
             front.drain(..k);
@@ -365,13 +399,21 @@ impl Console {
 
     /// Reads from the tty. `deadline` is the task's restart deadline for
     /// `VTIME` (kept across re-executions).
-    pub fn read_tty(&mut self, buf: &mut [u8], nonblock: bool, now: u64, deadline: &mut Option<u64>) -> Result<usize, SysError> {
+    pub fn read_tty(
+        &mut self,
+        buf: &mut [u8],
+        nonblock: bool,
+        now: u64,
+        deadline: &mut Option<u64>,
+    ) -> Result<usize, SysError> {
         if buf.is_empty() {
             return Ok(0);
         }
         let t = self.termios;
         if t.l(ICANON) {
-            let Some(front) = self.ready.front_mut() else { return Err(would_block(nonblock, None)) };
+            let Some(front) = self.ready.front_mut() else {
+                return Err(would_block(nonblock, None));
+            };
             // One line per read; an empty line is an end-of-file mark.
             let k = front.len().min(buf.len());
             buf[..k].copy_from_slice(&front[..k]);
@@ -383,7 +425,10 @@ impl Console {
         }
         // Leftover end-of-file marks mean nothing in raw mode.
         self.ready.retain(|c| !c.is_empty());
-        let (vmin, vtime) = (usize::from(t.cc[VMIN]), u64::from(t.cc[VTIME]) * 100_000_000);
+        let (vmin, vtime) = (
+            usize::from(t.cc[VMIN]),
+            u64::from(t.cc[VTIME]) * 100_000_000,
+        );
         let have = self.available();
         let timed_out = deadline.is_some_and(|d| now >= d);
         if have >= vmin.min(buf.len()).max(1) || timed_out || (vmin == 0 && vtime == 0) {
@@ -454,7 +499,10 @@ mod tests {
         let mut c = tty();
         assert_eq!(read(&mut c), Err(SysError::Block { until: None }));
         c.input(b"helo\x7fp\x08lo wor\x17world\r");
-        assert_eq!(output(&mut c), b"helo\x08 \x08p\x08 \x08lo wor\x08 \x08\x08 \x08\x08 \x08world\r\n");
+        assert_eq!(
+            output(&mut c),
+            b"helo\x08 \x08p\x08 \x08lo wor\x08 \x08\x08 \x08\x08 \x08world\r\n"
+        );
         assert_eq!(read(&mut c).unwrap(), b"hello world\n");
         c.input(b"junk\x15ok\n");
         assert_eq!(read(&mut c).unwrap(), b"ok\n");
@@ -497,7 +545,12 @@ mod tests {
         c.set_termios(t);
         let mut buf = [0u8; 8];
         let mut dl = None;
-        assert_eq!(c.read_tty(&mut buf, false, 1000, &mut dl), Err(SysError::Block { until: Some(500_001_000) }));
+        assert_eq!(
+            c.read_tty(&mut buf, false, 1000, &mut dl),
+            Err(SysError::Block {
+                until: Some(500_001_000)
+            })
+        );
         assert_eq!(c.read_tty(&mut buf, false, 500_001_000, &mut dl), Ok(0));
         assert_eq!(dl, None);
         c.input(b"\x1b[A");
@@ -509,7 +562,10 @@ mod tests {
     fn plain_streams() {
         let mut c = Console::new([false; 3]);
         let mut buf = [0u8; 4];
-        assert_eq!(c.read_stdin(&mut buf, false), Err(SysError::Block { until: None }));
+        assert_eq!(
+            c.read_stdin(&mut buf, false),
+            Err(SysError::Block { until: None })
+        );
         c.input(b"abcdef");
         c.eof();
         assert_eq!(c.read_stdin(&mut buf, false), Ok(4));
@@ -518,6 +574,12 @@ mod tests {
         c.write_stream(Stream::Stdout, b"a\n");
         c.write_stream(Stream::Stdout, b"b");
         c.write_stream(Stream::Stderr, b"e");
-        assert_eq!(c.take_output(), vec![(Stream::Stdout, b"a\nb".to_vec()), (Stream::Stderr, b"e".to_vec())]);
+        assert_eq!(
+            c.take_output(),
+            vec![
+                (Stream::Stdout, b"a\nb".to_vec()),
+                (Stream::Stderr, b"e".to_vec())
+            ]
+        );
     }
 }

@@ -84,17 +84,72 @@ struct Node {
 /// console also appears as `/dev/pts/0`, the number its `fstat` reports, so
 /// `ttyname` finds it either way: `/proc/self/fd/N` says `/dev/pts/0` too.
 const NODES: [Node; 11] = [
-    Node { name: b"null", dir: ROOT, rdev: (1, 3), perm: 0o666 },
-    Node { name: b"zero", dir: ROOT, rdev: (1, 5), perm: 0o666 },
-    Node { name: b"full", dir: ROOT, rdev: (1, 7), perm: 0o666 },
-    Node { name: b"random", dir: ROOT, rdev: (1, 8), perm: 0o666 },
-    Node { name: b"urandom", dir: ROOT, rdev: (1, 9), perm: 0o666 },
-    Node { name: b"tty", dir: ROOT, rdev: (5, 0), perm: 0o666 },
-    Node { name: b"console", dir: ROOT, rdev: (5, 1), perm: 0o600 },
-    Node { name: b"stdin", dir: ROOT, rdev: (FD_ALIAS_MAJOR, 0), perm: 0o666 },
-    Node { name: b"stdout", dir: ROOT, rdev: (FD_ALIAS_MAJOR, 1), perm: 0o666 },
-    Node { name: b"stderr", dir: ROOT, rdev: (FD_ALIAS_MAJOR, 2), perm: 0o666 },
-    Node { name: b"0", dir: PTS, rdev: (136, 0), perm: 0o620 },
+    Node {
+        name: b"null",
+        dir: ROOT,
+        rdev: (1, 3),
+        perm: 0o666,
+    },
+    Node {
+        name: b"zero",
+        dir: ROOT,
+        rdev: (1, 5),
+        perm: 0o666,
+    },
+    Node {
+        name: b"full",
+        dir: ROOT,
+        rdev: (1, 7),
+        perm: 0o666,
+    },
+    Node {
+        name: b"random",
+        dir: ROOT,
+        rdev: (1, 8),
+        perm: 0o666,
+    },
+    Node {
+        name: b"urandom",
+        dir: ROOT,
+        rdev: (1, 9),
+        perm: 0o666,
+    },
+    Node {
+        name: b"tty",
+        dir: ROOT,
+        rdev: (5, 0),
+        perm: 0o666,
+    },
+    Node {
+        name: b"console",
+        dir: ROOT,
+        rdev: (5, 1),
+        perm: 0o600,
+    },
+    Node {
+        name: b"stdin",
+        dir: ROOT,
+        rdev: (FD_ALIAS_MAJOR, 0),
+        perm: 0o666,
+    },
+    Node {
+        name: b"stdout",
+        dir: ROOT,
+        rdev: (FD_ALIAS_MAJOR, 1),
+        perm: 0o666,
+    },
+    Node {
+        name: b"stderr",
+        dir: ROOT,
+        rdev: (FD_ALIAS_MAJOR, 2),
+        perm: 0o666,
+    },
+    Node {
+        name: b"0",
+        dir: PTS,
+        rdev: (136, 0),
+        perm: 0o620,
+    },
 ];
 const ROOT: Ino = 1;
 const PTS: Ino = 2;
@@ -118,7 +173,11 @@ impl FileSystem for DevFs {
         match (dir, name) {
             (ROOT | PTS, b"..") => Ok(ROOT),
             (ROOT, b"pts") => Ok(PTS),
-            (ROOT | PTS, _) => NODES.iter().position(|n| n.dir == dir && n.name == name).map(|i| i as Ino + FIRST).ok_or(Errno::ENOENT),
+            (ROOT | PTS, _) => NODES
+                .iter()
+                .position(|n| n.dir == dir && n.name == name)
+                .map(|i| i as Ino + FIRST)
+                .ok_or(Errno::ENOENT),
             _ => Err(Errno::ENOTDIR),
         }
     }
@@ -128,25 +187,52 @@ impl FileSystem for DevFs {
             ROOT => (0o40755, (0, 0), 3),
             PTS => (0o40755, (0, 0), 2),
             _ => {
-                let node = NODES.get((ino as usize).wrapping_sub(FIRST as usize)).ok_or(Errno::ENOENT)?;
+                let node = NODES
+                    .get((ino as usize).wrapping_sub(FIRST as usize))
+                    .ok_or(Errno::ENOENT)?;
                 (FileType::CharDev.mode_bits() | node.perm, node.rdev, 1)
             }
         };
         let t = self.boot.unwrap_or_default();
-        Ok(Stat { ino, mode, nlink, rdev, blksize: 4096, atime: t, mtime: t, ctime: t, ..Stat::default() })
+        Ok(Stat {
+            ino,
+            mode,
+            nlink,
+            rdev,
+            blksize: 4096,
+            atime: t,
+            mtime: t,
+            ctime: t,
+            ..Stat::default()
+        })
     }
 
     fn read(&mut self, ino: Ino, _offset: u64, _buf: &mut [u8]) -> Result<usize, Errno> {
-        Err(if ino == ROOT || ino == PTS { Errno::EISDIR } else { Errno::EINVAL })
+        Err(if ino == ROOT || ino == PTS {
+            Errno::EISDIR
+        } else {
+            Errno::EINVAL
+        })
     }
 
     fn readdir(&mut self, dir: Ino) -> Result<Vec<DirEntry>, Errno> {
         if dir != ROOT && dir != PTS {
             return Err(Errno::ENOTDIR);
         }
-        let pts = (dir == ROOT).then(|| DirEntry { ino: PTS, kind: FileType::Directory, name: b"pts".to_vec() });
+        let pts = (dir == ROOT).then(|| DirEntry {
+            ino: PTS,
+            kind: FileType::Directory,
+            name: b"pts".to_vec(),
+        });
         let nodes = NODES.iter().enumerate().filter(|(_, n)| n.dir == dir);
-        Ok(pts.into_iter().chain(nodes.map(|(i, n)| DirEntry { ino: i as Ino + FIRST, kind: FileType::CharDev, name: n.name.to_vec() })).collect())
+        Ok(pts
+            .into_iter()
+            .chain(nodes.map(|(i, n)| DirEntry {
+                ino: i as Ino + FIRST,
+                kind: FileType::CharDev,
+                name: n.name.to_vec(),
+            }))
+            .collect())
     }
 
     fn readlink(&mut self, _ino: Ino) -> Result<Vec<u8>, Errno> {
@@ -158,6 +244,11 @@ impl FileSystem for DevFs {
     }
 
     fn statfs(&mut self) -> StatFs {
-        StatFs { magic: DEVFS_MAGIC, bsize: 4096, namelen: 255, ..StatFs::default() }
+        StatFs {
+            magic: DEVFS_MAGIC,
+            bsize: 4096,
+            namelen: 255,
+            ..StatFs::default()
+        }
     }
 }

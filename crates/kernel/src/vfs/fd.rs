@@ -44,7 +44,9 @@ impl FdTable {
         if min >= RLIMIT_NOFILE {
             return Err(Errno::EINVAL);
         }
-        let free = (min..RLIMIT_NOFILE).find(|&i| !matches!(self.slots.get(i), Some(Some(_)))).ok_or(Errno::EMFILE)?;
+        let free = (min..RLIMIT_NOFILE)
+            .find(|&i| !matches!(self.slots.get(i), Some(Some(_))))
+            .ok_or(Errno::EMFILE)?;
         if free >= self.slots.len() {
             self.slots.resize(free + 1, None);
         }
@@ -58,7 +60,12 @@ impl FdTable {
     }
 
     /// Installs `file` at exactly `fd`, returning what was there (`dup2`).
-    pub fn install_at(&mut self, fd: u32, file: FileRef, cloexec: bool) -> Result<Option<FileRef>, Errno> {
+    pub fn install_at(
+        &mut self,
+        fd: u32,
+        file: FileRef,
+        cloexec: bool,
+    ) -> Result<Option<FileRef>, Errno> {
         let fd = fd as usize;
         if fd >= RLIMIT_NOFILE {
             return Err(Errno::EBADF);
@@ -66,12 +73,18 @@ impl FdTable {
         if fd >= self.slots.len() {
             self.slots.resize(fd + 1, None);
         }
-        Ok(self.slots[fd].replace(Slot { file, cloexec }).map(|s| s.file))
+        Ok(self.slots[fd]
+            .replace(Slot { file, cloexec })
+            .map(|s| s.file))
     }
 
     /// Closes `fd`, returning its description (dropped by the caller).
     pub fn remove(&mut self, fd: u32) -> Result<FileRef, Errno> {
-        let slot = self.slots.get_mut(fd as usize).and_then(Option::take).ok_or(Errno::EBADF)?;
+        let slot = self
+            .slots
+            .get_mut(fd as usize)
+            .and_then(Option::take)
+            .ok_or(Errno::EBADF)?;
         while matches!(self.slots.last(), Some(None)) {
             self.slots.pop();
         }
@@ -111,7 +124,11 @@ impl FdTable {
 
     /// Open descriptors, lowest first.
     pub fn fds(&self) -> impl Iterator<Item = u32> + '_ {
-        self.slots.iter().enumerate().filter(|(_, s)| s.is_some()).map(|(i, _)| i as u32)
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.is_some())
+            .map(|(i, _)| i as u32)
     }
 }
 
@@ -125,7 +142,10 @@ pub struct FsContext {
 
 impl Default for FsContext {
     fn default() -> Self {
-        FsContext { cwd: None, umask: 0o022 }
+        FsContext {
+            cwd: None,
+            umask: 0o022,
+        }
     }
 }
 
@@ -135,7 +155,10 @@ mod tests {
     use crate::vfs::{FileKind, OpenFile};
 
     fn file() -> FileRef {
-        Rc::new(RefCell::new(OpenFile::new(FileKind::Device(crate::vfs::devices::Device::Null), 0)))
+        Rc::new(RefCell::new(OpenFile::new(
+            FileKind::Device(crate::vfs::devices::Device::Null),
+            0,
+        )))
     }
 
     #[test]

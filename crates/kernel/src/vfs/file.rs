@@ -28,7 +28,9 @@ pub enum FileKind {
     Regular,
     /// A directory; `listing` is the snapshot `getdents` walks, made at the
     /// first read and dropped by a seek to 0 (`rewinddir`).
-    Dir { listing: Option<Vec<(Ino, u8, Vec<u8>)>> },
+    Dir {
+        listing: Option<Vec<(Ino, u8, Vec<u8>)>>,
+    },
     /// An `O_PATH` handle: usable only as a directory base and for `fstat`.
     Path,
     Pipe(PipeEnd),
@@ -77,13 +79,23 @@ const PIPEFS_DEV: u64 = 0xc;
 impl OpenFile {
     /// A description not backed by a node (pipes, console streams).
     pub fn new(kind: FileKind, flags: u32) -> OpenFile {
-        OpenFile { kind, flags, offset: 0, node: None }
+        OpenFile {
+            kind,
+            flags,
+            offset: 0,
+            node: None,
+        }
     }
 
     /// A description of a node; tells its file system.
     pub(crate) fn with_node(kind: FileKind, flags: u32, node: NodeRef) -> OpenFile {
         node.fs.borrow_mut().open(node.loc.ino);
-        OpenFile { kind, flags, offset: 0, node: Some(node) }
+        OpenFile {
+            kind,
+            flags,
+            offset: 0,
+            node: Some(node),
+        }
     }
 
     fn readable(&self) -> bool {
@@ -100,7 +112,10 @@ impl OpenFile {
 
     /// Whether `lseek`/`pread` make sense (`ESPIPE` otherwise).
     pub fn seekable(&self) -> bool {
-        matches!(self.kind, FileKind::Regular | FileKind::Dir { .. } | FileKind::Device(_))
+        matches!(
+            self.kind,
+            FileKind::Regular | FileKind::Dir { .. } | FileKind::Device(_)
+        )
     }
 
     pub fn is_tty(&self) -> bool {
@@ -117,7 +132,12 @@ impl OpenFile {
     }
 
     /// Reads at `at`, or at the file offset (advancing it) when `None`.
-    pub(crate) fn read(&mut self, io: &mut Io, buf: &mut [u8], at: Option<u64>) -> Result<usize, SysError> {
+    pub(crate) fn read(
+        &mut self,
+        io: &mut Io,
+        buf: &mut [u8],
+        at: Option<u64>,
+    ) -> Result<usize, SysError> {
         if !self.readable() {
             return Err(Errno::EBADF.into());
         }
@@ -125,7 +145,10 @@ impl OpenFile {
         match &self.kind {
             FileKind::Regular => {
                 let node = self.regular()?;
-                let n = node.fs.borrow_mut().read(node.loc.ino, at.unwrap_or(self.offset), buf)?;
+                let n = node
+                    .fs
+                    .borrow_mut()
+                    .read(node.loc.ino, at.unwrap_or(self.offset), buf)?;
                 if at.is_none() {
                     self.offset += n as u64;
                 }
@@ -142,7 +165,12 @@ impl OpenFile {
 
     /// Writes at `at`, or at the file offset (end of file with `O_APPEND`).
     /// `EPIPE` means the caller raises SIGPIPE.
-    pub(crate) fn write(&mut self, io: &mut Io, data: &[u8], at: Option<u64>) -> Result<usize, SysError> {
+    pub(crate) fn write(
+        &mut self,
+        io: &mut Io,
+        data: &[u8],
+        at: Option<u64>,
+    ) -> Result<usize, SysError> {
         if !self.writable() {
             return Err(Errno::EBADF.into());
         }
@@ -210,7 +238,14 @@ impl OpenFile {
             st.dev = n.dev;
             return Ok(st);
         }
-        let fifo = |ino| Stat { dev: PIPEFS_DEV, ino, mode: S_IFIFO | 0o600, nlink: 1, blksize: 4096, ..Stat::default() };
+        let fifo = |ino| Stat {
+            dev: PIPEFS_DEV,
+            ino,
+            mode: S_IFIFO | 0o600,
+            nlink: 1,
+            blksize: 4096,
+            ..Stat::default()
+        };
         Ok(match &self.kind {
             FileKind::Pipe(p) => fifo(p.id),
             _ => fifo(1),
@@ -243,7 +278,13 @@ impl Drop for OpenFile {
 /// Reads up to `len` bytes of the regular file open as `fd` at `offset`
 /// without moving its offset, for file-backed `mmap`. Shorter at end of
 /// file. `EACCES` if not open for reading, `ENODEV` if not a regular file.
-pub(crate) fn read_fd_at(_k: &mut Kernel, task: &Task, fd: u32, offset: u64, len: usize) -> Result<Vec<u8>, Errno> {
+pub(crate) fn read_fd_at(
+    _k: &mut Kernel,
+    task: &Task,
+    fd: u32,
+    offset: u64,
+    len: usize,
+) -> Result<Vec<u8>, Errno> {
     let file = task.files.borrow().get(fd)?;
     let file = file.borrow();
     if file.flags & O_PATH != 0 {
@@ -265,7 +306,10 @@ pub(crate) fn read_mapped(file: &OpenFile, offset: u64, len: usize) -> Result<Ve
     let mut buf = vec![0; len];
     let mut done = 0;
     while done < len {
-        let n = node.fs.borrow_mut().read(node.loc.ino, offset + done as u64, &mut buf[done..])?;
+        let n = node
+            .fs
+            .borrow_mut()
+            .read(node.loc.ino, offset + done as u64, &mut buf[done..])?;
         if n == 0 {
             break;
         }

@@ -20,7 +20,10 @@ const TMPFS_MAGIC: u32 = 0x0102_1994;
 
 enum Data {
     File(Vec<u8>),
-    Dir { entries: BTreeMap<Vec<u8>, Ino>, parent: Ino },
+    Dir {
+        entries: BTreeMap<Vec<u8>, Ino>,
+        parent: Ino,
+    },
     Symlink(Vec<u8>),
     /// Fifos, device nodes and sockets: no data of their own.
     Special,
@@ -58,8 +61,16 @@ impl Default for MemFs {
 impl MemFs {
     /// An empty file system: a root directory with mode 01777 (as `/tmp`).
     pub fn new() -> MemFs {
-        let mut fs = MemFs { nodes: HashMap::new(), next_ino: ROOT, used: 0, now: Timespec::default() };
-        let data = Data::Dir { entries: BTreeMap::new(), parent: ROOT };
+        let mut fs = MemFs {
+            nodes: HashMap::new(),
+            next_ino: ROOT,
+            used: 0,
+            now: Timespec::default(),
+        };
+        let data = Data::Dir {
+            entries: BTreeMap::new(),
+            parent: ROOT,
+        };
         let root = fs.alloc(FileType::Directory, 0o1777, Creator::default(), data);
         debug_assert_eq!(root, ROOT);
         fs
@@ -136,8 +147,16 @@ impl MemFs {
     }
 
     fn maybe_free(&mut self, ino: Ino) {
-        if self.nodes.get(&ino).is_some_and(|n| n.nlink == 0 && n.opens == 0) {
-            if let Some(Node { data: Data::File(bytes), .. }) = self.nodes.remove(&ino) {
+        if self
+            .nodes
+            .get(&ino)
+            .is_some_and(|n| n.nlink == 0 && n.opens == 0)
+        {
+            if let Some(Node {
+                data: Data::File(bytes),
+                ..
+            }) = self.nodes.remove(&ino)
+            {
                 self.used -= bytes.len() as u64;
             }
         }
@@ -148,10 +167,16 @@ impl MemFs {
         let used = self.used;
         let now = self.now;
         let node = self.node(ino)?;
-        let Data::File(bytes) = &mut node.data else { return Err(Errno::EISDIR) };
+        let Data::File(bytes) = &mut node.data else {
+            return Err(Errno::EISDIR);
+        };
         let old = bytes.len() as u64;
         if size > old && used + (size - old) > CAPACITY {
-            return Err(if size > CAPACITY { Errno::EFBIG } else { Errno::ENOSPC });
+            return Err(if size > CAPACITY {
+                Errno::EFBIG
+            } else {
+                Errno::ENOSPC
+            });
         }
         bytes.resize(size as usize, 0);
         node.mtime = now;
@@ -161,7 +186,15 @@ impl MemFs {
     }
 
     /// Creates a device node, for trees loaded from archives.
-    pub(crate) fn mknod(&mut self, dir: Ino, name: &[u8], kind: FileType, perm: u32, rdev: (u32, u32), who: Creator) -> Result<Ino, Errno> {
+    pub(crate) fn mknod(
+        &mut self,
+        dir: Ino,
+        name: &[u8],
+        kind: FileType,
+        perm: u32,
+        rdev: (u32, u32),
+        who: Creator,
+    ) -> Result<Ino, Errno> {
         let ino = self.create(dir, name, kind, perm, who)?;
         self.node(ino)?.rdev = rdev;
         Ok(ino)
@@ -219,10 +252,20 @@ impl FileSystem for MemFs {
     }
 
     fn readdir(&mut self, dir: Ino) -> Result<Vec<DirEntry>, Errno> {
-        let entries: Vec<(Vec<u8>, Ino)> = self.entries(dir)?.iter().map(|(n, i)| (n.clone(), *i)).collect();
+        let entries: Vec<(Vec<u8>, Ino)> = self
+            .entries(dir)?
+            .iter()
+            .map(|(n, i)| (n.clone(), *i))
+            .collect();
         Ok(entries
             .into_iter()
-            .filter_map(|(name, ino)| Some(DirEntry { ino, kind: self.nodes.get(&ino)?.kind, name }))
+            .filter_map(|(name, ino)| {
+                Some(DirEntry {
+                    ino,
+                    kind: self.nodes.get(&ino)?.kind,
+                    name,
+                })
+            })
             .collect())
     }
 
@@ -289,13 +332,23 @@ impl FileSystem for MemFs {
         self.resize(ino, size)
     }
 
-    fn create(&mut self, dir: Ino, name: &[u8], kind: FileType, perm: u32, who: Creator) -> Result<Ino, Errno> {
+    fn create(
+        &mut self,
+        dir: Ino,
+        name: &[u8],
+        kind: FileType,
+        perm: u32,
+        who: Creator,
+    ) -> Result<Ino, Errno> {
         if self.entries(dir)?.contains_key(name) {
             return Err(Errno::EEXIST);
         }
         let data = match kind {
             FileType::Regular => Data::File(Vec::new()),
-            FileType::Directory => Data::Dir { entries: BTreeMap::new(), parent: dir },
+            FileType::Directory => Data::Dir {
+                entries: BTreeMap::new(),
+                parent: dir,
+            },
             FileType::Symlink => return Err(Errno::EINVAL),
             _ => Data::Special,
         };
@@ -304,11 +357,22 @@ impl FileSystem for MemFs {
         Ok(ino)
     }
 
-    fn symlink(&mut self, dir: Ino, name: &[u8], target: &[u8], who: Creator) -> Result<Ino, Errno> {
+    fn symlink(
+        &mut self,
+        dir: Ino,
+        name: &[u8],
+        target: &[u8],
+        who: Creator,
+    ) -> Result<Ino, Errno> {
         if self.entries(dir)?.contains_key(name) {
             return Err(Errno::EEXIST);
         }
-        let ino = self.alloc(FileType::Symlink, 0o777, who, Data::Symlink(target.to_vec()));
+        let ino = self.alloc(
+            FileType::Symlink,
+            0o777,
+            who,
+            Data::Symlink(target.to_vec()),
+        );
         self.attach(dir, name, ino)?;
         Ok(ino)
     }
@@ -345,7 +409,13 @@ impl FileSystem for MemFs {
         self.detach(dir, name).map(drop)
     }
 
-    fn rename(&mut self, from: Ino, from_name: &[u8], to: Ino, to_name: &[u8]) -> Result<(), Errno> {
+    fn rename(
+        &mut self,
+        from: Ino,
+        from_name: &[u8],
+        to: Ino,
+        to_name: &[u8],
+    ) -> Result<(), Errno> {
         let ino = self.lookup(from, from_name)?;
         self.entries(to)?;
         let moving_dir = self.node(ino)?.kind == FileType::Directory;
@@ -422,13 +492,18 @@ mod tests {
     #[test]
     fn create_write_read_unlink() {
         let mut fs = MemFs::new();
-        let f = fs.create(ROOT, b"a", FileType::Regular, 0o644, who()).unwrap();
+        let f = fs
+            .create(ROOT, b"a", FileType::Regular, 0o644, who())
+            .unwrap();
         assert_eq!(fs.write(f, 3, b"xyz").unwrap(), 3);
         let mut buf = [9u8; 8];
         assert_eq!(fs.read(f, 0, &mut buf).unwrap(), 6);
         assert_eq!(&buf[..6], b"\0\0\0xyz");
         assert_eq!(fs.stat(f).unwrap().mode, 0o100644);
-        assert_eq!(fs.create(ROOT, b"a", FileType::Regular, 0o644, who()), Err(Errno::EEXIST));
+        assert_eq!(
+            fs.create(ROOT, b"a", FileType::Regular, 0o644, who()),
+            Err(Errno::EEXIST)
+        );
         fs.open(f);
         fs.unlink(ROOT, b"a").unwrap();
         assert_eq!(fs.lookup(ROOT, b"a"), Err(Errno::ENOENT));
@@ -442,8 +517,12 @@ mod tests {
     #[test]
     fn directories_and_rename() {
         let mut fs = MemFs::new();
-        let d = fs.create(ROOT, b"d", FileType::Directory, 0o755, who()).unwrap();
-        let e = fs.create(d, b"e", FileType::Directory, 0o755, who()).unwrap();
+        let d = fs
+            .create(ROOT, b"d", FileType::Directory, 0o755, who())
+            .unwrap();
+        let e = fs
+            .create(d, b"e", FileType::Directory, 0o755, who())
+            .unwrap();
         assert_eq!(fs.stat(ROOT).unwrap().nlink, 3);
         assert_eq!(fs.lookup(e, b"..").unwrap(), d);
         assert_eq!(fs.rmdir(ROOT, b"d"), Err(Errno::ENOTEMPTY));
@@ -452,14 +531,21 @@ mod tests {
         assert_eq!(fs.lookup(e, b"..").unwrap(), ROOT);
         assert_eq!(fs.stat(ROOT).unwrap().nlink, 4);
         fs.rmdir(ROOT, b"d").unwrap();
-        let names: Vec<_> = fs.readdir(ROOT).unwrap().into_iter().map(|e| e.name).collect();
+        let names: Vec<_> = fs
+            .readdir(ROOT)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
         assert_eq!(names, vec![b"e2".to_vec()]);
     }
 
     #[test]
     fn links_and_symlinks() {
         let mut fs = MemFs::new();
-        let f = fs.create(ROOT, b"f", FileType::Regular, 0o600, who()).unwrap();
+        let f = fs
+            .create(ROOT, b"f", FileType::Regular, 0o600, who())
+            .unwrap();
         fs.link(f, ROOT, b"g").unwrap();
         assert_eq!(fs.stat(f).unwrap().nlink, 2);
         fs.rename(ROOT, b"f", ROOT, b"g").unwrap();
@@ -474,7 +560,9 @@ mod tests {
     #[test]
     fn capacity_is_enforced() {
         let mut fs = MemFs::new();
-        let f = fs.create(ROOT, b"big", FileType::Regular, 0o600, who()).unwrap();
+        let f = fs
+            .create(ROOT, b"big", FileType::Regular, 0o600, who())
+            .unwrap();
         assert_eq!(fs.write(f, 4 << 30, b"x"), Err(Errno::EFBIG));
         assert_eq!(fs.truncate(f, CAPACITY + 1), Err(Errno::EFBIG));
     }

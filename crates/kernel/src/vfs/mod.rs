@@ -36,11 +36,11 @@ mod tar;
 pub use console::{Console, Termios, TtySignal, WinSize};
 pub use devices::Device;
 pub use fd::{FdTable, FileRef, FsContext, RLIMIT_NOFILE};
-pub use file::{FileKind, OpenFile};
 pub(crate) use file::Io;
+pub(crate) use file::{read_fd_at, read_mapped};
+pub use file::{FileKind, OpenFile};
 pub use memfs::MemFs;
 pub use mount::Vfs;
-pub(crate) use file::{read_fd_at, read_mapped};
 pub(crate) use pipe::{Pipe, PIPE_CAPACITY};
 
 use crate::abi::errno::Errno;
@@ -104,7 +104,10 @@ pub struct Timespec {
 
 impl Timespec {
     pub fn from_ns(ns: u64) -> Timespec {
-        Timespec { sec: (ns / 1_000_000_000) as i64, nsec: (ns % 1_000_000_000) as u32 }
+        Timespec {
+            sec: (ns / 1_000_000_000) as i64,
+            nsec: (ns % 1_000_000_000) as u32,
+        }
     }
 }
 
@@ -215,10 +218,23 @@ pub trait FileSystem {
         Err(Errno::EROFS)
     }
     /// Creates a regular file, directory or fifo (`EEXIST` if `name` exists).
-    fn create(&mut self, _dir: Ino, _name: &[u8], _kind: FileType, _perm: u32, _who: Creator) -> Result<Ino, Errno> {
+    fn create(
+        &mut self,
+        _dir: Ino,
+        _name: &[u8],
+        _kind: FileType,
+        _perm: u32,
+        _who: Creator,
+    ) -> Result<Ino, Errno> {
         Err(Errno::EROFS)
     }
-    fn symlink(&mut self, _dir: Ino, _name: &[u8], _target: &[u8], _who: Creator) -> Result<Ino, Errno> {
+    fn symlink(
+        &mut self,
+        _dir: Ino,
+        _name: &[u8],
+        _target: &[u8],
+        _who: Creator,
+    ) -> Result<Ino, Errno> {
         Err(Errno::EROFS)
     }
     /// A new name for a non-directory.
@@ -235,7 +251,13 @@ pub trait FileSystem {
     }
     /// Renames with Linux's replacement rules (a directory replaces only an
     /// empty directory, a non-directory only a non-directory).
-    fn rename(&mut self, _from: Ino, _from_name: &[u8], _to: Ino, _to_name: &[u8]) -> Result<(), Errno> {
+    fn rename(
+        &mut self,
+        _from: Ino,
+        _from_name: &[u8],
+        _to: Ino,
+        _to_name: &[u8],
+    ) -> Result<(), Errno> {
         Err(Errno::EROFS)
     }
     fn set_attr(&mut self, _ino: Ino, _attr: SetAttr) -> Result<(), Errno> {

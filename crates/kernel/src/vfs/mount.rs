@@ -60,7 +60,11 @@ impl Vfs {
     pub fn new(root: Box<dyn FileSystem>, tty: [bool; 3]) -> Vfs {
         let root_ino = root.root();
         let mut vfs = Vfs {
-            mounts: vec![Mount { fs: Rc::new(RefCell::new(root)), at: None, dev: encode_dev(8, 1) }],
+            mounts: vec![Mount {
+                fs: Rc::new(RefCell::new(root)),
+                at: None,
+                dev: encode_dev(8, 1),
+            }],
             console: Console::new(tty),
             fifos: HashMap::new(),
             now: Timespec::default(),
@@ -69,11 +73,18 @@ impl Vfs {
             proc_mnt: 0,
             link_depth: std::cell::Cell::new(0),
         };
-        let root_loc = Loc { mnt: 0, ino: root_ino };
+        let root_loc = Loc {
+            mnt: 0,
+            ino: root_ino,
+        };
         vfs.mount(root_loc, b"dev", Box::new(DevFs::default()));
         vfs.proc_mnt = vfs.mounts.len();
         vfs.mount(root_loc, b"proc", Box::new(ProcFs::new(vfs.proc.clone())));
-        let has_tmp = vfs.mounts[0].fs.borrow_mut().lookup(root_ino, b"tmp").is_ok();
+        let has_tmp = vfs.mounts[0]
+            .fs
+            .borrow_mut()
+            .lookup(root_ino, b"tmp")
+            .is_ok();
         if !has_tmp {
             vfs.mount(root_loc, b"tmp", Box::new(MemFs::new()));
         }
@@ -83,17 +94,27 @@ impl Vfs {
     /// Hangs `fs` on `name` in directory `at`.
     pub(crate) fn mount(&mut self, at: Loc, name: &[u8], fs: Box<dyn FileSystem>) {
         let dev = encode_dev(0, 20 + self.mounts.len() as u32);
-        self.mounts.push(Mount { fs: Rc::new(RefCell::new(fs)), at: Some((at, name.to_vec())), dev });
+        self.mounts.push(Mount {
+            fs: Rc::new(RefCell::new(fs)),
+            at: Some((at, name.to_vec())),
+            dev,
+        });
     }
 
     /// The root directory of the guest.
     pub(crate) fn root_loc(&self) -> Loc {
-        Loc { mnt: 0, ino: self.mounts[0].fs.borrow().root() }
+        Loc {
+            mnt: 0,
+            ino: self.mounts[0].fs.borrow().root(),
+        }
     }
 
     /// A context at the root with the default umask.
     pub fn root_context(&self) -> FsContext {
-        FsContext { cwd: Some(self.root_loc()), ..FsContext::default() }
+        FsContext {
+            cwd: Some(self.root_loc()),
+            ..FsContext::default()
+        }
     }
 
     pub(crate) fn fs(&self, mnt: usize) -> FsRef {
@@ -116,7 +137,14 @@ impl Vfs {
                 fs.tick(self.now);
                 let root = fs.root();
                 // DevFs is read-only and dates itself in `tick`.
-                let _ = fs.set_attr(root, SetAttr { atime: Some(self.now), mtime: Some(self.now), ..SetAttr::default() });
+                let _ = fs.set_attr(
+                    root,
+                    SetAttr {
+                        atime: Some(self.now),
+                        mtime: Some(self.now),
+                        ..SetAttr::default()
+                    },
+                );
             }
         }
     }
@@ -129,15 +157,28 @@ impl Vfs {
         // (that is how `ttyname` finds it).
         let tty = match self.resolve(self.root_loc(), b"/dev/pts/0", false) {
             Ok(loc) => {
-                let node = NodeRef { fs: self.fs(loc.mnt), loc, dev: self.mounts[loc.mnt].dev, origin: None };
+                let node = NodeRef {
+                    fs: self.fs(loc.mnt),
+                    loc,
+                    dev: self.mounts[loc.mnt].dev,
+                    origin: None,
+                };
                 OpenFile::with_node(FileKind::Tty, O_RDWR, node)
             }
             Err(_) => OpenFile::new(FileKind::Tty, O_RDWR),
         };
         let tty = Rc::new(RefCell::new(tty));
-        let plain = [(FileKind::Stdin, O_RDONLY), (FileKind::Output(Stream::Stdout), O_WRONLY), (FileKind::Output(Stream::Stderr), O_WRONLY)];
+        let plain = [
+            (FileKind::Stdin, O_RDONLY),
+            (FileKind::Output(Stream::Stdout), O_WRONLY),
+            (FileKind::Output(Stream::Stderr), O_WRONLY),
+        ];
         for (i, (kind, flags)) in plain.into_iter().enumerate() {
-            let file = if self.console.is_tty(i) { tty.clone() } else { Rc::new(RefCell::new(OpenFile::new(kind, flags))) };
+            let file = if self.console.is_tty(i) {
+                tty.clone()
+            } else {
+                Rc::new(RefCell::new(OpenFile::new(kind, flags)))
+            };
             // Three inserts into an empty table cannot fail.
             let _ = table.insert(file, false);
         }

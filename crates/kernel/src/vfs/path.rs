@@ -47,8 +47,15 @@ impl Vfs {
 
     /// `name` in directory `dir`, entering a file system mounted there.
     fn child(&self, dir: Loc, name: &[u8]) -> Result<Loc, Errno> {
-        if let Some(m) = self.mounts.iter().position(|m| m.at.as_ref().is_some_and(|(at, n)| *at == dir && n == name)) {
-            return Ok(Loc { mnt: m, ino: self.mounts[m].fs.borrow().root() });
+        if let Some(m) = self
+            .mounts
+            .iter()
+            .position(|m| m.at.as_ref().is_some_and(|(at, n)| *at == dir && n == name))
+        {
+            return Ok(Loc {
+                mnt: m,
+                ino: self.mounts[m].fs.borrow().root(),
+            });
         }
         let ino = self.fs(dir.mnt).borrow_mut().lookup(dir.ino, name)?;
         Ok(Loc { mnt: dir.mnt, ino })
@@ -137,7 +144,11 @@ impl Vfs {
         if name.len() > 255 {
             return Err(Errno::ENAMETOOLONG);
         }
-        let dir = if dir_part.is_empty() { start } else { self.resolve(start, dir_part, true)? };
+        let dir = if dir_part.is_empty() {
+            start
+        } else {
+            self.resolve(start, dir_part, true)?
+        };
         if !self.stat_loc(dir)?.is_dir() {
             return Err(Errno::ENOTDIR);
         }
@@ -154,13 +165,24 @@ impl Vfs {
     /// The node `open` with `O_CREAT` opens: the existing one, or a new
     /// regular file — also at the end of a dangling symlink, as Linux does
     /// (`links` counts the symlinks followed so far).
-    fn find_or_create(&mut self, start: Loc, path: &[u8], flags: u32, perm: u32, who: Creator, links: u32) -> Result<Loc, Errno> {
+    fn find_or_create(
+        &mut self,
+        start: Loc,
+        path: &[u8],
+        flags: u32,
+        perm: u32,
+        who: Creator,
+        links: u32,
+    ) -> Result<Loc, Errno> {
         let follow = flags & O_NOFOLLOW == 0;
         let (dir, name) = self.resolve_parent(start, path)?;
         match self.child(dir, &name) {
             Ok(_) if flags & O_EXCL != 0 => Err(Errno::EEXIST),
             Ok(existing) => match self.resolve(start, path, follow) {
-                Err(Errno::ENOENT) if follow && self.stat_loc(existing)?.file_type() == Some(FileType::Symlink) => {
+                Err(Errno::ENOENT)
+                    if follow
+                        && self.stat_loc(existing)?.file_type() == Some(FileType::Symlink) =>
+                {
                     if links >= MAX_SYMLINKS {
                         return Err(Errno::ELOOP);
                     }
@@ -174,7 +196,13 @@ impl Vfs {
                     return Err(Errno::EISDIR);
                 }
                 check_new_name(&name)?;
-                let ino = self.fs_at(dir).borrow_mut().create(dir.ino, &name, FileType::Regular, perm, who)?;
+                let ino = self.fs_at(dir).borrow_mut().create(
+                    dir.ino,
+                    &name,
+                    FileType::Regular,
+                    perm,
+                    who,
+                )?;
                 Ok(Loc { mnt: dir.mnt, ino })
             }
             Err(e) => Err(e),
@@ -183,7 +211,15 @@ impl Vfs {
 
     /// `open(2)`: resolves, creates with `O_CREAT`, truncates with `O_TRUNC`.
     /// Opening a FIFO for writing may have to wait for a reader (`Block`).
-    pub(crate) fn open(&mut self, ctx: &FsContext, start: Loc, path: &[u8], flags: u32, mode: u32, who: Creator) -> Result<OpenFile, SysError> {
+    pub(crate) fn open(
+        &mut self,
+        ctx: &FsContext,
+        start: Loc,
+        path: &[u8],
+        flags: u32,
+        mode: u32,
+        who: Creator,
+    ) -> Result<OpenFile, SysError> {
         let loc = if flags & O_CREAT != 0 {
             self.find_or_create(start, path, flags, mode & 0o7777 & !ctx.umask, who, 0)?
         } else {
@@ -199,7 +235,12 @@ impl Vfs {
         } else {
             Some((start, path.to_vec()))
         };
-        let node = NodeRef { fs: self.fs(loc.mnt), loc, dev: self.mounts[loc.mnt].dev, origin };
+        let node = NodeRef {
+            fs: self.fs(loc.mnt),
+            loc,
+            dev: self.mounts[loc.mnt].dev,
+            origin,
+        };
         if flags & O_PATH != 0 {
             let flags = flags & (O_PATH | O_DIRECTORY | O_NOFOLLOW);
             if flags & O_DIRECTORY != 0 && kind != FileType::Directory {
@@ -211,7 +252,9 @@ impl Vfs {
         let status = flags & !(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);
         let file_kind = match kind {
             FileType::Symlink => return Err(Errno::ELOOP.into()),
-            FileType::Directory if writing || flags & O_CREAT != 0 => return Err(Errno::EISDIR.into()),
+            FileType::Directory if writing || flags & O_CREAT != 0 => {
+                return Err(Errno::EISDIR.into())
+            }
             FileType::Directory => FileKind::Dir { listing: None },
             _ if flags & O_DIRECTORY != 0 => return Err(Errno::ENOTDIR.into()),
             FileType::Regular => {
@@ -237,7 +280,12 @@ impl Vfs {
                     }
                 };
                 let access = flags & O_ACCMODE;
-                FileKind::Pipe(PipeEnd::fifo(&pipe, access != O_WRONLY, access != O_RDONLY, flags & O_NONBLOCK != 0)?)
+                FileKind::Pipe(PipeEnd::fifo(
+                    &pipe,
+                    access != O_WRONLY,
+                    access != O_RDONLY,
+                    flags & O_NONBLOCK != 0,
+                )?)
             }
             // Sockets are not implemented yet; block devices are not exposed.
             FileType::Socket | FileType::BlockDev => return Err(Errno::ENXIO.into()),
@@ -246,7 +294,15 @@ impl Vfs {
     }
 
     /// Creates a directory or fifo (`mkdir`, `mknod`).
-    pub(crate) fn make_node(&mut self, ctx: &FsContext, start: Loc, path: &[u8], kind: FileType, mode: u32, who: Creator) -> Result<(), Errno> {
+    pub(crate) fn make_node(
+        &mut self,
+        ctx: &FsContext,
+        start: Loc,
+        path: &[u8],
+        kind: FileType,
+        mode: u32,
+        who: Creator,
+    ) -> Result<(), Errno> {
         let (dir, name) = self.resolve_parent(start, path)?;
         check_new_name(&name)?;
         if self.child(dir, &name).is_ok() {
@@ -256,16 +312,28 @@ impl Vfs {
             return Err(Errno::ENOENT);
         }
         let perm = mode & 0o7777 & !ctx.umask;
-        self.fs_at(dir).borrow_mut().create(dir.ino, &name, kind, perm, who).map(drop)
+        self.fs_at(dir)
+            .borrow_mut()
+            .create(dir.ino, &name, kind, perm, who)
+            .map(drop)
     }
 
-    pub(crate) fn symlink(&mut self, start: Loc, target: &[u8], path: &[u8], who: Creator) -> Result<(), Errno> {
+    pub(crate) fn symlink(
+        &mut self,
+        start: Loc,
+        target: &[u8],
+        path: &[u8],
+        who: Creator,
+    ) -> Result<(), Errno> {
         let (dir, name) = self.resolve_parent(start, path)?;
         check_new_name(&name)?;
         if self.child(dir, &name).is_ok() {
             return Err(Errno::EEXIST);
         }
-        self.fs_at(dir).borrow_mut().symlink(dir.ino, &name, target, who).map(drop)
+        self.fs_at(dir)
+            .borrow_mut()
+            .symlink(dir.ino, &name, target, who)
+            .map(drop)
     }
 
     /// Whether `loc` is the root of a mount (which cannot be removed or renamed).
@@ -292,13 +360,24 @@ impl Vfs {
             fs.rmdir(dir.ino, &name)
         } else {
             if path.ends_with(b"/") {
-                return Err(if fs.stat(target.ino)?.is_dir() { Errno::EISDIR } else { Errno::ENOTDIR });
+                return Err(if fs.stat(target.ino)?.is_dir() {
+                    Errno::EISDIR
+                } else {
+                    Errno::ENOTDIR
+                });
             }
             fs.unlink(dir.ino, &name)
         }
     }
 
-    pub(crate) fn rename(&mut self, from_start: Loc, from: &[u8], to_start: Loc, to: &[u8], noreplace: bool) -> Result<(), Errno> {
+    pub(crate) fn rename(
+        &mut self,
+        from_start: Loc,
+        from: &[u8],
+        to_start: Loc,
+        to: &[u8],
+        noreplace: bool,
+    ) -> Result<(), Errno> {
         let (fdir, fname) = self.resolve_parent(from_start, from)?;
         let (tdir, tname) = self.resolve_parent(to_start, to)?;
         for n in [&fname, &tname] {
@@ -321,11 +400,20 @@ impl Vfs {
                 return Err(Errno::EBUSY);
             }
         }
-        self.fs_at(fdir).borrow_mut().rename(fdir.ino, &fname, tdir.ino, &tname)
+        self.fs_at(fdir)
+            .borrow_mut()
+            .rename(fdir.ino, &fname, tdir.ino, &tname)
     }
 
     /// `link(2)`: a new name for an existing non-directory.
-    pub(crate) fn link(&mut self, old_start: Loc, old: &[u8], follow: bool, new_start: Loc, new: &[u8]) -> Result<(), Errno> {
+    pub(crate) fn link(
+        &mut self,
+        old_start: Loc,
+        old: &[u8],
+        follow: bool,
+        new_start: Loc,
+        new: &[u8],
+    ) -> Result<(), Errno> {
         let source = self.resolve(old_start, old, follow)?;
         let (dir, name) = self.resolve_parent(new_start, new)?;
         check_new_name(&name)?;
@@ -338,7 +426,9 @@ impl Vfs {
         if self.stat_loc(source)?.is_dir() {
             return Err(Errno::EPERM);
         }
-        self.fs_at(dir).borrow_mut().link(source.ino, dir.ino, &name)
+        self.fs_at(dir)
+            .borrow_mut()
+            .link(source.ino, dir.ino, &name)
     }
 
     /// A symlink's target. `/proc` links to files are made absolute here,
@@ -384,9 +474,16 @@ impl Vfs {
     pub(crate) fn listing(&self, dir: Loc) -> Result<Vec<(u64, u8, Vec<u8>)>, Errno> {
         let dt_dir = FileType::Directory.dirent_type();
         let parent = self.parent(dir)?;
-        let mut out = vec![(dir.ino, dt_dir, b".".to_vec()), (parent.ino, dt_dir, b"..".to_vec())];
+        let mut out = vec![
+            (dir.ino, dt_dir, b".".to_vec()),
+            (parent.ino, dt_dir, b"..".to_vec()),
+        ];
         let entries = self.fs(dir.mnt).borrow_mut().readdir(dir.ino)?;
-        out.extend(entries.into_iter().map(|e| (e.ino, e.kind.dirent_type(), e.name)));
+        out.extend(
+            entries
+                .into_iter()
+                .map(|e| (e.ino, e.kind.dirent_type(), e.name)),
+        );
         for m in &self.mounts {
             if let Some((at, name)) = &m.at {
                 if *at == dir && !out.iter().any(|e| e.2 == *name) {
@@ -432,7 +529,11 @@ impl Vfs {
                 Some((at, name)) if self.is_mount_root(loc) && *at == parent => name.clone(),
                 _ => {
                     let entries = self.fs(parent.mnt).borrow_mut().readdir(parent.ino)?;
-                    entries.into_iter().find(|e| e.ino == loc.ino).map(|e| e.name).ok_or(Errno::ENOENT)?
+                    entries
+                        .into_iter()
+                        .find(|e| e.ino == loc.ino)
+                        .map(|e| e.name)
+                        .ok_or(Errno::ENOENT)?
                 }
             };
             names.push(name);
@@ -441,7 +542,11 @@ impl Vfs {
         if names.is_empty() {
             return Ok(b"/".to_vec());
         }
-        Ok(names.iter().rev().flat_map(|n| [&b"/"[..], n].concat()).collect())
+        Ok(names
+            .iter()
+            .rev()
+            .flat_map(|n| [&b"/"[..], n].concat())
+            .collect())
     }
 }
 
@@ -458,11 +563,19 @@ mod tests {
     fn vfs() -> (Vfs, FsContext) {
         let mut fs = MemFs::new();
         let root = fs.root();
-        let etc = fs.create(root, b"etc", FileType::Directory, 0o755, who()).unwrap();
-        let pw = fs.create(etc, b"passwd", FileType::Regular, 0o644, who()).unwrap();
+        let etc = fs
+            .create(root, b"etc", FileType::Directory, 0o755, who())
+            .unwrap();
+        let pw = fs
+            .create(etc, b"passwd", FileType::Regular, 0o644, who())
+            .unwrap();
         fs.write(pw, 0, b"root:x:0:0").unwrap();
-        let home = fs.create(root, b"home", FileType::Directory, 0o755, who()).unwrap();
-        let u = fs.create(home, b"u", FileType::Directory, 0o755, who()).unwrap();
+        let home = fs
+            .create(root, b"home", FileType::Directory, 0o755, who())
+            .unwrap();
+        let u = fs
+            .create(home, b"u", FileType::Directory, 0o755, who())
+            .unwrap();
         fs.symlink(u, b"abs", b"/etc", who()).unwrap();
         fs.symlink(u, b"up", b"../../../../etc", who()).unwrap();
         fs.symlink(u, b"loop1", b"loop2", who()).unwrap();
@@ -474,14 +587,19 @@ mod tests {
     }
 
     fn at(vfs: &Vfs, ctx: &FsContext, p: &str) -> Loc {
-        vfs.resolve(vfs.cwd(ctx), p.as_bytes(), true).unwrap_or_else(|e| panic!("{p}: {e:?}"))
+        vfs.resolve(vfs.cwd(ctx), p.as_bytes(), true)
+            .unwrap_or_else(|e| panic!("{p}: {e:?}"))
     }
 
     #[test]
     fn dotdot_at_root_stays_at_root() {
         let (vfs, ctx) = vfs();
         assert_eq!(vfs.path_of(at(&vfs, &ctx, "/../../..")).unwrap(), b"/");
-        assert_eq!(vfs.path_of(at(&vfs, &ctx, "../etc/../home/./u/..")).unwrap(), b"/home");
+        assert_eq!(
+            vfs.path_of(at(&vfs, &ctx, "../etc/../home/./u/.."))
+                .unwrap(),
+            b"/home"
+        );
         assert_eq!(vfs.path_of(at(&vfs, &ctx, "/dev/..")).unwrap(), b"/");
     }
 
@@ -490,8 +608,14 @@ mod tests {
         let (vfs, ctx) = vfs();
         assert_eq!(vfs.path_of(at(&vfs, &ctx, "/home/u/abs")).unwrap(), b"/etc");
         assert_eq!(vfs.path_of(at(&vfs, &ctx, "/home/u/up/")).unwrap(), b"/etc");
-        assert_eq!(at(&vfs, &ctx, "/home/u/abs/passwd"), at(&vfs, &ctx, "/etc/passwd"));
-        assert_eq!(at(&vfs, &ctx, "/home/u/file"), at(&vfs, &ctx, "/etc/passwd"));
+        assert_eq!(
+            at(&vfs, &ctx, "/home/u/abs/passwd"),
+            at(&vfs, &ctx, "/etc/passwd")
+        );
+        assert_eq!(
+            at(&vfs, &ctx, "/home/u/file"),
+            at(&vfs, &ctx, "/etc/passwd")
+        );
         let link = vfs.resolve(vfs.root_loc(), b"/home/u/abs", false).unwrap();
         assert_eq!(vfs.readlink(link).unwrap(), b"/etc");
     }
@@ -514,20 +638,36 @@ mod tests {
     fn dev_and_tmp_are_mounted() {
         let (mut vfs, ctx) = vfs();
         let root = vfs.root_loc();
-        let names: Vec<_> = vfs.listing(root).unwrap().into_iter().map(|e| e.2).collect();
+        let names: Vec<_> = vfs
+            .listing(root)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.2)
+            .collect();
         assert!(names.contains(&b"dev".to_vec()) && names.contains(&b"tmp".to_vec()));
-        let null = vfs.open(&ctx, root, b"/dev/null", O_RDWR, 0, who()).unwrap();
+        let null = vfs
+            .open(&ctx, root, b"/dev/null", O_RDWR, 0, who())
+            .unwrap();
         assert!(matches!(null.kind, FileKind::Device(Device::Null)));
-        let out = vfs.open(&ctx, root, b"/dev/stdout", O_WRONLY, 0, who()).unwrap();
+        let out = vfs
+            .open(&ctx, root, b"/dev/stdout", O_WRONLY, 0, who())
+            .unwrap();
         assert!(matches!(out.kind, FileKind::Device(Device::Fd(1))));
         let pts = vfs.resolve(root, b"/dev/pts/0", true).unwrap();
         assert_eq!(vfs.stat_loc(pts).unwrap().rdev, (136, 0));
-        assert_eq!(vfs.open(&ctx, root, b"/dev/tty", O_RDWR, 0, who()).err(), Some(Errno::ENXIO.into()));
-        vfs.make_node(&ctx, root, b"/tmp/d", FileType::Directory, 0o777, who()).unwrap();
+        assert_eq!(
+            vfs.open(&ctx, root, b"/dev/tty", O_RDWR, 0, who()).err(),
+            Some(Errno::ENXIO.into())
+        );
+        vfs.make_node(&ctx, root, b"/tmp/d", FileType::Directory, 0o777, who())
+            .unwrap();
         let d = vfs.resolve(root, b"/tmp/d", true).unwrap();
         assert_eq!(vfs.path_of(d).unwrap(), b"/tmp/d");
         assert_eq!(vfs.stat_loc(d).unwrap().mode, 0o40755);
-        assert_eq!(vfs.rename(root, b"/tmp/d", root, b"/etc/d", false), Err(Errno::EXDEV));
+        assert_eq!(
+            vfs.rename(root, b"/tmp/d", root, b"/etc/d", false),
+            Err(Errno::EXDEV)
+        );
         assert_eq!(vfs.remove(root, b"/tmp", true), Err(Errno::EBUSY));
     }
 
@@ -539,17 +679,33 @@ mod tests {
             let mut view = vfs.proc.borrow_mut();
             view.self_pid = 3;
             let exe = Link::Text(b"/etc/passwd".to_vec());
-            let info = crate::vfs::procfs::ProcInfo { exe, cwd: Link::Path(root, b"home/u/".to_vec()), ..Default::default() };
+            let info = crate::vfs::procfs::ProcInfo {
+                exe,
+                cwd: Link::Path(root, b"home/u/".to_vec()),
+                ..Default::default()
+            };
             view.procs.insert(3, info);
         }
         let me = at(&vfs, &ctx, "/proc/self");
         assert_eq!(vfs.path_of(me).unwrap(), b"/proc/3");
-        assert_eq!(at(&vfs, &ctx, "/proc/self/exe"), at(&vfs, &ctx, "/etc/passwd"));
-        assert_eq!(vfs.path_of(at(&vfs, &ctx, "/proc/self/..")).unwrap(), b"/proc");
+        assert_eq!(
+            at(&vfs, &ctx, "/proc/self/exe"),
+            at(&vfs, &ctx, "/etc/passwd")
+        );
+        assert_eq!(
+            vfs.path_of(at(&vfs, &ctx, "/proc/self/..")).unwrap(),
+            b"/proc"
+        );
         let cwd = vfs.resolve(root, b"/proc/3/cwd", false).unwrap();
         assert_eq!(vfs.readlink(cwd).unwrap(), b"/home/u");
         // A link that names itself ends instead of recursing.
-        vfs.proc.borrow_mut().procs.get_mut(&3).unwrap().fds.push((5, Link::Path(root, b"/proc/self/fd/5".to_vec())));
+        vfs.proc
+            .borrow_mut()
+            .procs
+            .get_mut(&3)
+            .unwrap()
+            .fds
+            .push((5, Link::Path(root, b"/proc/self/fd/5".to_vec())));
         let fd = vfs.resolve(root, b"/proc/3/fd/5", false).unwrap();
         assert_eq!(vfs.readlink(fd).unwrap(), b"/proc/self/fd/5");
         assert_eq!(vfs.resolve(root, b"/proc/3/fd/5", true), Err(Errno::ELOOP));
@@ -567,12 +723,18 @@ mod tests {
     fn fifo_connects_reader_and_writer() {
         let (mut vfs, ctx) = vfs();
         let root = vfs.root_loc();
-        vfs.make_node(&ctx, root, b"/tmp/p", FileType::Fifo, 0o644, who()).unwrap();
+        vfs.make_node(&ctx, root, b"/tmp/p", FileType::Fifo, 0o644, who())
+            .unwrap();
         let block = Some(SysError::Block { until: None });
-        assert_eq!(vfs.open(&ctx, root, b"/tmp/p", O_WRONLY, 0, who()).err(), block);
+        assert_eq!(
+            vfs.open(&ctx, root, b"/tmp/p", O_WRONLY, 0, who()).err(),
+            block
+        );
         let r = vfs.open(&ctx, root, b"/tmp/p", O_RDONLY, 0, who()).unwrap();
         let w = vfs.open(&ctx, root, b"/tmp/p", O_WRONLY, 0, who()).unwrap();
-        let (FileKind::Pipe(r), FileKind::Pipe(w)) = (&r.kind, &w.kind) else { panic!("not pipes") };
+        let (FileKind::Pipe(r), FileKind::Pipe(w)) = (&r.kind, &w.kind) else {
+            panic!("not pipes")
+        };
         assert_eq!(w.write(b"x", false), Ok(1));
         assert_eq!(r.available(), 1);
     }
@@ -581,17 +743,48 @@ mod tests {
     fn open_create_excl_trunc() {
         let (mut vfs, ctx) = vfs();
         let root = vfs.root_loc();
-        let f = vfs.open(&ctx, root, b"/tmp/f", O_CREAT | O_WRONLY, 0o666, who()).unwrap();
+        let f = vfs
+            .open(&ctx, root, b"/tmp/f", O_CREAT | O_WRONLY, 0o666, who())
+            .unwrap();
         assert_eq!(f.stat().unwrap().mode, 0o100644);
-        assert_eq!(vfs.open(&ctx, root, b"/tmp/f", O_CREAT | O_EXCL | O_WRONLY, 0o666, who()).err(), Some(Errno::EEXIST.into()));
-        assert_eq!(vfs.open(&ctx, root, b"/tmp", O_WRONLY, 0, who()).err(), Some(Errno::EISDIR.into()));
-        assert_eq!(vfs.open(&ctx, root, b"/tmp/f", O_DIRECTORY, 0, who()).err(), Some(Errno::ENOTDIR.into()));
-        assert_eq!(vfs.open(&ctx, root, b"/home/u/file", O_NOFOLLOW, 0, who()).err(), Some(Errno::ELOOP.into()));
+        assert_eq!(
+            vfs.open(
+                &ctx,
+                root,
+                b"/tmp/f",
+                O_CREAT | O_EXCL | O_WRONLY,
+                0o666,
+                who()
+            )
+            .err(),
+            Some(Errno::EEXIST.into())
+        );
+        assert_eq!(
+            vfs.open(&ctx, root, b"/tmp", O_WRONLY, 0, who()).err(),
+            Some(Errno::EISDIR.into())
+        );
+        assert_eq!(
+            vfs.open(&ctx, root, b"/tmp/f", O_DIRECTORY, 0, who()).err(),
+            Some(Errno::ENOTDIR.into())
+        );
+        assert_eq!(
+            vfs.open(&ctx, root, b"/home/u/file", O_NOFOLLOW, 0, who())
+                .err(),
+            Some(Errno::ELOOP.into())
+        );
         vfs.symlink(root, b"f", b"/tmp/l", who()).unwrap();
         vfs.remove(root, b"/tmp/l", false).unwrap();
         // Creating through a dangling symlink creates its target.
         vfs.symlink(root, b"new", b"/tmp/dangling", who()).unwrap();
-        vfs.open(&ctx, root, b"/tmp/dangling", O_CREAT | O_WRONLY, 0o600, who()).unwrap();
+        vfs.open(
+            &ctx,
+            root,
+            b"/tmp/dangling",
+            O_CREAT | O_WRONLY,
+            0o600,
+            who(),
+        )
+        .unwrap();
         assert!(vfs.resolve(root, b"/tmp/new", false).is_ok());
         vfs.remove(root, b"/tmp/f", false).unwrap();
         assert_eq!(vfs.remove(root, b"/tmp/f", false), Err(Errno::ENOENT));

@@ -55,7 +55,10 @@ impl Pipe {
     /// A new anonymous pipe: (read end, write end).
     pub fn pair(id: u64) -> (PipeEnd, PipeEnd) {
         let pipe = PipeRef::default();
-        (PipeEnd::new(pipe.clone(), true, false, false, id), PipeEnd::new(pipe, false, true, false, id))
+        (
+            PipeEnd::new(pipe.clone(), true, false, false, id),
+            PipeEnd::new(pipe, false, true, false, id),
+        )
     }
 }
 
@@ -76,16 +79,37 @@ impl PipeEnd {
             p.writers += u32::from(writes);
             p.had_writer |= writes;
         }
-        PipeEnd { pipe, reads, writes, wait_for_writer, id }
+        PipeEnd {
+            pipe,
+            reads,
+            writes,
+            wait_for_writer,
+            id,
+        }
     }
 
     /// An end of a named pipe. A writer-only open must wait (`Block`, or
     /// `ENXIO` with `nonblock`) while the FIFO has no reader.
-    pub fn fifo(pipe: &PipeRef, reads: bool, writes: bool, nonblock: bool) -> Result<PipeEnd, SysError> {
+    pub fn fifo(
+        pipe: &PipeRef,
+        reads: bool,
+        writes: bool,
+        nonblock: bool,
+    ) -> Result<PipeEnd, SysError> {
         if writes && !reads && pipe.borrow().readers == 0 {
-            return Err(if nonblock { Errno::ENXIO.into() } else { SysError::Block { until: None } });
+            return Err(if nonblock {
+                Errno::ENXIO.into()
+            } else {
+                SysError::Block { until: None }
+            });
         }
-        Ok(PipeEnd::new(pipe.clone(), reads, writes, reads && !writes && !nonblock, 0))
+        Ok(PipeEnd::new(
+            pipe.clone(),
+            reads,
+            writes,
+            reads && !writes && !nonblock,
+            0,
+        ))
     }
 
     /// Reads what is there; 0 at EOF (no writers left).
@@ -93,7 +117,11 @@ impl PipeEnd {
         let mut p = self.pipe.borrow_mut();
         if p.buf.is_empty() {
             let waiting = p.writers > 0 || (self.wait_for_writer && !p.had_writer);
-            return if !waiting || buf.is_empty() { Ok(0) } else { Err(would_block(nonblock)) };
+            return if !waiting || buf.is_empty() {
+                Ok(0)
+            } else {
+                Err(would_block(nonblock))
+            };
         }
         let n = buf.len().min(p.buf.len());
         for (dst, src) in buf.iter_mut().zip(p.buf.drain(..n)) {
@@ -197,7 +225,10 @@ mod tests {
     #[test]
     fn fifo_reader_waits_for_first_writer() {
         let fifo = PipeRef::default();
-        assert_eq!(PipeEnd::fifo(&fifo, false, true, true).err(), Some(SysError::Errno(Errno::ENXIO)));
+        assert_eq!(
+            PipeEnd::fifo(&fifo, false, true, true).err(),
+            Some(SysError::Errno(Errno::ENXIO))
+        );
         assert_eq!(PipeEnd::fifo(&fifo, false, true, false).err(), Some(BLOCK));
         let r = PipeEnd::fifo(&fifo, true, false, false).unwrap();
         let mut buf = [0u8; 4];

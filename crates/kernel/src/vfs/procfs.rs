@@ -108,8 +108,12 @@ enum Global {
     Cpuinfo,
     Mounts,
 }
-const GLOBALS: [(&[u8], Global); 4] =
-    [(b"uptime", Global::Uptime), (b"meminfo", Global::Meminfo), (b"cpuinfo", Global::Cpuinfo), (b"mounts", Global::Mounts)];
+const GLOBALS: [(&[u8], Global); 4] = [
+    (b"uptime", Global::Uptime),
+    (b"meminfo", Global::Meminfo),
+    (b"cpuinfo", Global::Cpuinfo),
+    (b"mounts", Global::Mounts),
+];
 /// Inode of `GLOBALS[0]`.
 const FIRST_GLOBAL: Ino = 3;
 
@@ -157,7 +161,10 @@ impl Entry {
     fn from_number(n: u64) -> Option<Entry> {
         match n {
             0 => Some(Entry::Dir),
-            n if n >= FD_BASE => u32::try_from(n - FD_BASE).ok().filter(|&fd| fd < MAX_FD).map(Entry::Fd),
+            n if n >= FD_BASE => u32::try_from(n - FD_BASE)
+                .ok()
+                .filter(|&fd| fd < MAX_FD)
+                .map(Entry::Fd),
             n => PID_ENTRIES.get(n as usize - 1).map(|(_, e)| *e),
         }
     }
@@ -176,7 +183,9 @@ impl Node {
         match self {
             Node::Root => ROOT,
             Node::SelfLink => SELF,
-            Node::Global(g) => FIRST_GLOBAL + GLOBALS.iter().position(|(_, x)| *x == g).unwrap_or(0) as Ino,
+            Node::Global(g) => {
+                FIRST_GLOBAL + GLOBALS.iter().position(|(_, x)| *x == g).unwrap_or(0) as Ino
+            }
             Node::Pid(pid, e) => u64::from(pid) << PID_SHIFT | e.number(),
         }
     }
@@ -194,7 +203,11 @@ impl Node {
 /// Parses a decimal number the way `/proc` names are written (no sign, no
 /// leading zeros).
 fn number(name: &[u8]) -> Option<u32> {
-    if name.is_empty() || name.len() > 10 || (name[0] == b'0' && name.len() > 1) || !name.iter().all(u8::is_ascii_digit) {
+    if name.is_empty()
+        || name.len() > 10
+        || (name[0] == b'0' && name.len() > 1)
+        || !name.iter().all(u8::is_ascii_digit)
+    {
         return None;
     }
     std::str::from_utf8(name).ok()?.parse().ok()
@@ -216,7 +229,9 @@ impl ProcFs {
         let node = match ino {
             ROOT => Node::Root,
             SELF => Node::SelfLink,
-            i if i >= FIRST_GLOBAL && i < FIRST_GLOBAL + GLOBALS.len() as Ino => Node::Global(GLOBALS[(i - FIRST_GLOBAL) as usize].1),
+            i if i >= FIRST_GLOBAL && i < FIRST_GLOBAL + GLOBALS.len() as Ino => {
+                Node::Global(GLOBALS[(i - FIRST_GLOBAL) as usize].1)
+            }
             i => {
                 let pid = u32::try_from(i >> PID_SHIFT).map_err(|_| Errno::ENOENT)?;
                 let entry = Entry::from_number(i & ((1 << PID_SHIFT) - 1)).ok_or(Errno::ENOENT)?;
@@ -239,7 +254,14 @@ impl ProcFs {
         match node {
             Node::Global(Global::Uptime) => {
                 let cs = view.uptime_ns / 10_000_000;
-                format!("{}.{:02} {}.{:02}\n", cs / 100, cs % 100, cs / 100, cs % 100).into_bytes()
+                format!(
+                    "{}.{:02} {}.{:02}\n",
+                    cs / 100,
+                    cs % 100,
+                    cs / 100,
+                    cs % 100
+                )
+                .into_bytes()
             }
             Node::Global(Global::Meminfo) => meminfo().into_bytes(),
             Node::Global(Global::Cpuinfo) => cpuinfo().into_bytes(),
@@ -261,7 +283,12 @@ impl ProcFs {
 
 /// The command name: the executable's base name, at most 15 bytes.
 fn comm(p: &ProcInfo) -> &[u8] {
-    let base = p.exe.raw().rsplit(|&b| b == b'/').next().unwrap_or_default();
+    let base = p
+        .exe
+        .raw()
+        .rsplit(|&b| b == b'/')
+        .next()
+        .unwrap_or_default();
     &base[..base.len().min(15)]
 }
 
@@ -333,9 +360,12 @@ impl ProcFs {
             Node::SelfLink => Ok(Link::Text(view.self_pid.to_string().into_bytes())),
             Node::Pid(pid, Entry::Exe) => Ok(proc_of(pid)?.exe.clone()),
             Node::Pid(pid, Entry::Cwd) => Ok(proc_of(pid)?.cwd.clone()),
-            Node::Pid(pid, Entry::Fd(fd)) => {
-                proc_of(pid)?.fds.iter().find(|(n, _)| *n == fd).map(|(_, t)| t.clone()).ok_or(Errno::ENOENT)
-            }
+            Node::Pid(pid, Entry::Fd(fd)) => proc_of(pid)?
+                .fds
+                .iter()
+                .find(|(n, _)| *n == fd)
+                .map(|(_, t)| t.clone())
+                .ok_or(Errno::ENOENT),
             _ => Err(Errno::EINVAL),
         }
     }
@@ -343,7 +373,11 @@ impl ProcFs {
 
 /// What `/proc` symlink `ino` says, for `Vfs::readlink`.
 pub(crate) fn link(view: &ViewRef, ino: Ino) -> Result<Link, Errno> {
-    ProcFs { view: view.clone(), boot: None }.link_of(ino)
+    ProcFs {
+        view: view.clone(),
+        boot: None,
+    }
+    .link_of(ino)
 }
 
 impl FileSystem for ProcFs {
@@ -363,13 +397,27 @@ impl FileSystem for ProcFs {
             },
             Node::Pid(pid, Entry::Dir) => match name {
                 b".." => Node::Root,
-                _ => Node::Pid(pid, PID_ENTRIES.iter().find(|(n, _)| *n == name).ok_or(Errno::ENOENT)?.1),
+                _ => Node::Pid(
+                    pid,
+                    PID_ENTRIES
+                        .iter()
+                        .find(|(n, _)| *n == name)
+                        .ok_or(Errno::ENOENT)?
+                        .1,
+                ),
             },
             Node::Pid(pid, Entry::FdDir) => match name {
                 b".." => Node::Pid(pid, Entry::Dir),
                 // Larger numbers would not fit the inode's entry bits (and
                 // are never descriptors: the limit is 1024).
-                _ => Node::Pid(pid, Entry::Fd(number(name).filter(|&fd| fd < MAX_FD).ok_or(Errno::ENOENT)?)),
+                _ => Node::Pid(
+                    pid,
+                    Entry::Fd(
+                        number(name)
+                            .filter(|&fd| fd < MAX_FD)
+                            .ok_or(Errno::ENOENT)?,
+                    ),
+                ),
             },
             _ => return Err(Errno::ENOTDIR),
         };
@@ -381,7 +429,12 @@ impl FileSystem for ProcFs {
     fn stat(&mut self, ino: Ino) -> Result<Stat, Errno> {
         let node = self.node(ino)?;
         let (uid, gid) = match node {
-            Node::Pid(pid, _) => self.view.borrow().procs.get(&pid).map_or((0, 0), |p| (p.uid, p.gid)),
+            Node::Pid(pid, _) => self
+                .view
+                .borrow()
+                .procs
+                .get(&pid)
+                .map_or((0, 0), |p| (p.uid, p.gid)),
             _ => (0, 0),
         };
         let (mode, nlink) = match node.kind() {
@@ -390,7 +443,18 @@ impl FileSystem for ProcFs {
             _ => (0o100444, 1),
         };
         let t = self.boot.unwrap_or_default();
-        Ok(Stat { ino, mode, nlink, uid, gid, blksize: 1024, atime: t, mtime: t, ctime: t, ..Stat::default() })
+        Ok(Stat {
+            ino,
+            mode,
+            nlink,
+            uid,
+            gid,
+            blksize: 1024,
+            atime: t,
+            mtime: t,
+            ctime: t,
+            ..Stat::default()
+        })
     }
 
     fn read(&mut self, ino: Ino, offset: u64, buf: &mut [u8]) -> Result<usize, Errno> {
@@ -401,26 +465,44 @@ impl FileSystem for ProcFs {
             _ => {}
         }
         let data = self.contents(node);
-        let start = usize::try_from(offset).unwrap_or(usize::MAX).min(data.len());
+        let start = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(data.len());
         let n = buf.len().min(data.len() - start);
         buf[..n].copy_from_slice(&data[start..start + n]);
         Ok(n)
     }
 
     fn readdir(&mut self, dir: Ino) -> Result<Vec<DirEntry>, Errno> {
-        let entry = |node: Node, name: &[u8]| DirEntry { ino: node.ino(), kind: node.kind(), name: name.to_vec() };
+        let entry = |node: Node, name: &[u8]| DirEntry {
+            ino: node.ino(),
+            kind: node.kind(),
+            name: name.to_vec(),
+        };
         let view = self.view.borrow();
         Ok(match self.node(dir)? {
             Node::Root => {
                 let fixed = std::iter::once(entry(Node::SelfLink, b"self"));
                 let globals = GLOBALS.iter().map(|(n, g)| entry(Node::Global(*g), n));
-                let pids = view.procs.keys().map(|&p| entry(Node::Pid(p, Entry::Dir), p.to_string().as_bytes()));
+                let pids = view
+                    .procs
+                    .keys()
+                    .map(|&p| entry(Node::Pid(p, Entry::Dir), p.to_string().as_bytes()));
                 fixed.chain(globals).chain(pids).collect()
             }
-            Node::Pid(pid, Entry::Dir) => PID_ENTRIES.iter().map(|(n, e)| entry(Node::Pid(pid, *e), n)).collect(),
+            Node::Pid(pid, Entry::Dir) => PID_ENTRIES
+                .iter()
+                .map(|(n, e)| entry(Node::Pid(pid, *e), n))
+                .collect(),
             Node::Pid(pid, Entry::FdDir) => {
-                let fds = view.procs.get(&pid).map(|p| p.fds.as_slice()).unwrap_or_default();
-                fds.iter().map(|(fd, _)| entry(Node::Pid(pid, Entry::Fd(*fd)), fd.to_string().as_bytes())).collect()
+                let fds = view
+                    .procs
+                    .get(&pid)
+                    .map(|p| p.fds.as_slice())
+                    .unwrap_or_default();
+                fds.iter()
+                    .map(|(fd, _)| entry(Node::Pid(pid, Entry::Fd(*fd)), fd.to_string().as_bytes()))
+                    .collect()
             }
             _ => return Err(Errno::ENOTDIR),
         })
@@ -437,7 +519,12 @@ impl FileSystem for ProcFs {
     }
 
     fn statfs(&mut self) -> StatFs {
-        StatFs { magic: PROC_MAGIC, bsize: 4096, namelen: 255, ..StatFs::default() }
+        StatFs {
+            magic: PROC_MAGIC,
+            bsize: 4096,
+            namelen: 255,
+            ..StatFs::default()
+        }
     }
 }
 
@@ -469,7 +556,10 @@ fn fd_target(file: &OpenFile) -> Link {
 fn info(vfs: &Vfs, t: &Task, threads: u32, running: bool) -> ProcInfo {
     let files = t.files.borrow();
     // A description busy in the current call is left out rather than waited for.
-    let fds = files.fds().filter_map(|fd| Some((fd, fd_target(&*files.get(fd).ok()?.try_borrow().ok()?)))).collect();
+    let fds = files
+        .fds()
+        .filter_map(|fd| Some((fd, fd_target(&*files.get(fd).ok()?.try_borrow().ok()?))))
+        .collect();
     let cwd = Link::Path(vfs.cwd(&t.fs.borrow()), b".".to_vec());
     let state = match t.state {
         _ if running => b'R',
@@ -479,7 +569,12 @@ fn info(vfs: &Vfs, t: &Task, threads: u32, running: bool) -> ProcInfo {
     };
     // The mm may be borrowed if the caller is inside a memory operation; then
     // the size is simply unknown.
-    let vm_bytes = t.mm.try_borrow().map_or(0, |mm| mm.space.regions().map(|r| u64::from(r.end.wrapping_sub(r.start))).sum());
+    let vm_bytes = t.mm.try_borrow().map_or(0, |mm| {
+        mm.space
+            .regions()
+            .map(|r| u64::from(r.end.wrapping_sub(r.start)))
+            .sum()
+    });
     ProcInfo {
         ppid: t.ppid,
         pgid: t.pgid,
@@ -516,7 +611,12 @@ pub(crate) fn refresh(k: &Kernel, me: &Task) {
             slot.insert(info(vfs, t, n, std::ptr::eq(t, me)));
         }
     }
-    let view = ProcView { self_pid: me.pid, procs, uptime_ns: k.now.monotonic_ns, mounts: mounts(vfs) };
+    let view = ProcView {
+        self_pid: me.pid,
+        procs,
+        uptime_ns: k.now.monotonic_ns,
+        mounts: mounts(vfs),
+    };
     *vfs.proc.borrow_mut() = view;
 }
 
@@ -530,7 +630,11 @@ fn mounts(vfs: &Vfs) -> Vec<u8> {
         };
         let kind = fs_type(m.fs.borrow_mut().statfs().magic);
         let dev = if i == 0 { "/dev/root" } else { kind };
-        let _ = writeln!(out, "{dev} {} {kind} rw,relatime 0 0", String::from_utf8_lossy(&path));
+        let _ = writeln!(
+            out,
+            "{dev} {} {kind} rw,relatime 0 0",
+            String::from_utf8_lossy(&path)
+        );
     }
     out.into_bytes()
 }
@@ -553,7 +657,12 @@ mod tests {
     use super::*;
 
     fn fs() -> ProcFs {
-        let mut view = ProcView { self_pid: 7, uptime_ns: 12_345_000_000, mounts: b"proc /proc proc rw 0 0\n".to_vec(), ..ProcView::default() };
+        let mut view = ProcView {
+            self_pid: 7,
+            uptime_ns: 12_345_000_000,
+            mounts: b"proc /proc proc rw 0 0\n".to_vec(),
+            ..ProcView::default()
+        };
         let p = ProcInfo {
             ppid: 1,
             state: b'R',
@@ -561,7 +670,10 @@ mod tests {
             exe: Link::Text(b"/bin/busybox".to_vec()),
             cmdline: b"sh\0-c\0true\0".to_vec(),
             cwd: Link::Text(b"/tmp".to_vec()),
-            fds: vec![(0, Link::Text(b"/dev/pts/0".to_vec())), (3, Link::Text(b"pipe:[4]".to_vec()))],
+            fds: vec![
+                (0, Link::Text(b"/dev/pts/0".to_vec())),
+                (3, Link::Text(b"pipe:[4]".to_vec())),
+            ],
             ..ProcInfo::default()
         };
         view.procs.insert(7, p);
@@ -597,9 +709,17 @@ mod tests {
         let cwd = walk(&mut fs, "7/cwd").unwrap();
         assert_eq!(fs.readlink(cwd).unwrap(), b"/tmp");
         let fd = walk(&mut fs, "7/fd").unwrap();
-        let names: Vec<_> = fs.readdir(fd).unwrap().into_iter().map(|e| e.name).collect();
+        let names: Vec<_> = fs
+            .readdir(fd)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
         assert_eq!(names, [b"0".to_vec(), b"3".to_vec()]);
-        assert_eq!(walk(&mut fs, "7/fd/..").unwrap(), walk(&mut fs, "7").unwrap());
+        assert_eq!(
+            walk(&mut fs, "7/fd/..").unwrap(),
+            walk(&mut fs, "7").unwrap()
+        );
     }
 
     #[test]
@@ -611,8 +731,12 @@ mod tests {
         assert!(stat.starts_with("7 (busybox) R 1 "), "{stat}");
         assert_eq!(stat.split_whitespace().count(), 52);
         assert_eq!(read_all(&mut fs, "uptime"), b"12.34 12.34\n");
-        assert!(String::from_utf8(read_all(&mut fs, "cpuinfo")).unwrap().contains("flags\t\t: fpu tsc cx8 cmov\n"));
-        assert!(String::from_utf8(read_all(&mut fs, "meminfo")).unwrap().starts_with("MemTotal:"));
+        assert!(String::from_utf8(read_all(&mut fs, "cpuinfo"))
+            .unwrap()
+            .contains("flags\t\t: fpu tsc cx8 cmov\n"));
+        assert!(String::from_utf8(read_all(&mut fs, "meminfo"))
+            .unwrap()
+            .starts_with("MemTotal:"));
         assert!(read_all(&mut fs, "7/status").starts_with(b"Name:\tbusybox\n"));
         // Reading at an offset, and past the end.
         let ino = walk(&mut fs, "7/cmdline").unwrap();
@@ -625,11 +749,31 @@ mod tests {
     #[test]
     fn odd_paths_are_errors_not_panics() {
         let mut fs = fs();
-        let bad_paths = ["8", "07", "-1", "7/nope", "7/fd/1", "7/fd/x", "7/fd/65280", "99999999999", "self/x", "uptime/x", "7/exe/x"];
+        let bad_paths = [
+            "8",
+            "07",
+            "-1",
+            "7/nope",
+            "7/fd/1",
+            "7/fd/x",
+            "7/fd/65280",
+            "99999999999",
+            "self/x",
+            "uptime/x",
+            "7/exe/x",
+        ];
         for bad in bad_paths {
             assert!(walk(&mut fs, bad).is_err(), "{bad}");
         }
-        for ino in [0, 9, 1 << 16, 7 << 16 | 99, 7 << 16 | 0xffff, 7 << 16 | (FD_BASE + 1), u64::MAX] {
+        for ino in [
+            0,
+            9,
+            1 << 16,
+            7 << 16 | 99,
+            7 << 16 | 0xffff,
+            7 << 16 | (FD_BASE + 1),
+            u64::MAX,
+        ] {
             assert!(fs.stat(ino).is_err(), "{ino:#x}");
             let _ = fs.read(ino, 0, &mut [0; 8]);
             let _ = fs.readdir(ino);
@@ -638,7 +782,16 @@ mod tests {
         let root = fs.root();
         assert_eq!(fs.read(root, 0, &mut [0; 8]), Err(Errno::EISDIR));
         assert_eq!(fs.readlink(root), Err(Errno::EINVAL));
-        let names: Vec<_> = fs.readdir(root).unwrap().into_iter().map(|e| e.name).collect();
-        assert!(names.contains(&b"self".to_vec()) && names.contains(&b"7".to_vec()) && names.contains(&b"mounts".to_vec()));
+        let names: Vec<_> = fs
+            .readdir(root)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
+        assert!(
+            names.contains(&b"self".to_vec())
+                && names.contains(&b"7".to_vec())
+                && names.contains(&b"mounts".to_vec())
+        );
     }
 }

@@ -34,17 +34,29 @@ fn number(field: &[u8], at: usize, what: &str) -> Result<u64, String> {
     if field.first().is_some_and(|b| b & 0x80 != 0) {
         let mut v: u64 = u64::from(field[0] & 0x7f);
         for &b in &field[1..] {
-            v = v.checked_shl(8).ok_or_else(|| format!("tar: {what} too large in header at byte {at}"))? | u64::from(b);
+            v = v
+                .checked_shl(8)
+                .ok_or_else(|| format!("tar: {what} too large in header at byte {at}"))?
+                | u64::from(b);
         }
         return Ok(v);
     }
-    let text = field.iter().copied().skip_while(|&b| b == b' ').take_while(|&b| b != 0 && b != b' ');
+    let text = field
+        .iter()
+        .copied()
+        .skip_while(|&b| b == b' ')
+        .take_while(|&b| b != 0 && b != b' ');
     let mut v: u64 = 0;
     for b in text {
         if !(b'0'..=b'7').contains(&b) {
-            return Err(format!("tar: bad octal digit in {what} of header at byte {at}"));
+            return Err(format!(
+                "tar: bad octal digit in {what} of header at byte {at}"
+            ));
         }
-        v = v.checked_mul(8).ok_or_else(|| format!("tar: {what} too large in header at byte {at}"))? + u64::from(b - b'0');
+        v = v
+            .checked_mul(8)
+            .ok_or_else(|| format!("tar: {what} too large in header at byte {at}"))?
+            + u64::from(b - b'0');
     }
     Ok(v)
 }
@@ -63,7 +75,10 @@ fn pax_records(mut data: &[u8], at: usize) -> Result<Vec<PaxRecord<'_>>, String>
     let mut out = Vec::new();
     while !data.is_empty() {
         let space = data.iter().position(|&b| b == b' ').ok_or_else(bad)?;
-        let len: usize = std::str::from_utf8(&data[..space]).ok().and_then(|s| s.parse().ok()).ok_or_else(bad)?;
+        let len: usize = std::str::from_utf8(&data[..space])
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(bad)?;
         if len <= space + 1 || len > data.len() {
             return Err(bad());
         }
@@ -86,13 +101,25 @@ fn headers(bytes: &[u8]) -> Result<Vec<Header<'_>>, String> {
             break;
         }
         let sum = number(&h[148..156], at, "checksum")?;
-        let actual: u64 = h.iter().enumerate().map(|(i, &b)| if (148..156).contains(&i) { 32 } else { u64::from(b) }).sum();
+        let actual: u64 = h
+            .iter()
+            .enumerate()
+            .map(|(i, &b)| {
+                if (148..156).contains(&i) {
+                    32
+                } else {
+                    u64::from(b)
+                }
+            })
+            .sum();
         if sum != actual {
             return Err(format!("tar: bad header checksum at byte {at}"));
         }
         let size = number(&h[124..136], at, "size")? as usize;
         let start = at + BLOCK;
-        let data = bytes.get(start..start.saturating_add(size)).ok_or_else(|| format!("tar: entry at byte {at} runs past the end of the archive"))?;
+        let data = bytes
+            .get(start..start.saturating_add(size))
+            .ok_or_else(|| format!("tar: entry at byte {at} runs past the end of the archive"))?;
         let typeflag = h[156];
         at = start + size.next_multiple_of(BLOCK);
         match typeflag {
@@ -120,13 +147,18 @@ fn headers(bytes: &[u8]) -> Result<Vec<Header<'_>>, String> {
                 let hdr_at = start - BLOCK;
                 out.push(Header {
                     path: long_name.take().unwrap_or(path),
-                    link: long_link.take().unwrap_or_else(|| string(&h[157..257]).to_vec()),
+                    link: long_link
+                        .take()
+                        .unwrap_or_else(|| string(&h[157..257]).to_vec()),
                     typeflag,
                     mode: number(&h[100..108], hdr_at, "mode")? as u32,
                     uid: number(&h[108..116], hdr_at, "uid")? as u32,
                     gid: number(&h[116..124], hdr_at, "gid")? as u32,
                     mtime: number(&h[136..148], hdr_at, "mtime")? as i64,
-                    dev: (number(&h[329..337], hdr_at, "devmajor")? as u32, number(&h[337..345], hdr_at, "devminor")? as u32),
+                    dev: (
+                        number(&h[329..337], hdr_at, "devmajor")? as u32,
+                        number(&h[337..345], hdr_at, "devminor")? as u32,
+                    ),
                     data,
                 });
             }
@@ -137,9 +169,15 @@ fn headers(bytes: &[u8]) -> Result<Vec<Header<'_>>, String> {
 
 /// Splits an archive path into components, refusing `..`.
 fn components(path: &[u8]) -> Result<Vec<&[u8]>, String> {
-    let parts: Vec<&[u8]> = path.split(|&b| b == b'/').filter(|c| !c.is_empty() && *c != b".").collect();
+    let parts: Vec<&[u8]> = path
+        .split(|&b| b == b'/')
+        .filter(|c| !c.is_empty() && *c != b".")
+        .collect();
     if parts.contains(&&b".."[..]) {
-        return Err(format!("tar: entry {} leaves the archive root", String::from_utf8_lossy(path)));
+        return Err(format!(
+            "tar: entry {} leaves the archive root",
+            String::from_utf8_lossy(path)
+        ));
     }
     Ok(parts)
 }
@@ -150,31 +188,64 @@ impl MemFs {
     /// owners and modification times.
     pub fn from_tar(bytes: &[u8]) -> Result<MemFs, String> {
         let mut fs = MemFs::new();
-        fs.set_attr(fs.root(), SetAttr { mode: Some(0o755), ..SetAttr::default() }).map_err(|e| format!("tar: {e:?}"))?;
+        fs.set_attr(
+            fs.root(),
+            SetAttr {
+                mode: Some(0o755),
+                ..SetAttr::default()
+            },
+        )
+        .map_err(|e| format!("tar: {e:?}"))?;
         // Directory times are set last: adding entries would change them.
         let mut dir_times = HashMap::new();
         for h in headers(bytes)? {
             let named = String::from_utf8_lossy(&h.path).into_owned();
             let fail = |e: Errno| format!("tar: cannot create {named}: error {}", e.0);
             let parts = components(&h.path)?;
-            let who = Creator { uid: h.uid, gid: h.gid };
-            let mtime = Timespec { sec: h.mtime, nsec: 0 };
+            let who = Creator {
+                uid: h.uid,
+                gid: h.gid,
+            };
+            let mtime = Timespec {
+                sec: h.mtime,
+                nsec: 0,
+            };
             let Some((name, dirs)) = parts.split_last() else {
                 dir_times.insert(fs.root(), mtime);
-                fs.set_attr(fs.root(), SetAttr { mode: Some(h.mode), uid: Some(h.uid), gid: Some(h.gid), ..SetAttr::default() }).map_err(fail)?;
+                fs.set_attr(
+                    fs.root(),
+                    SetAttr {
+                        mode: Some(h.mode),
+                        uid: Some(h.uid),
+                        gid: Some(h.gid),
+                        ..SetAttr::default()
+                    },
+                )
+                .map_err(fail)?;
                 continue;
             };
             let mut dir = fs.root();
             for d in dirs {
                 dir = match fs.lookup(dir, d) {
                     Ok(ino) => ino,
-                    Err(_) => fs.create(dir, d, FileType::Directory, 0o755, Creator::default()).map_err(fail)?,
+                    Err(_) => fs
+                        .create(dir, d, FileType::Directory, 0o755, Creator::default())
+                        .map_err(fail)?,
                 };
             }
             if h.typeflag == b'5' {
                 if let Ok(ino) = fs.lookup(dir, name) {
                     if fs.stat(ino).map_err(fail)?.is_dir() {
-                        fs.set_attr(ino, SetAttr { mode: Some(h.mode), uid: Some(h.uid), gid: Some(h.gid), ..SetAttr::default() }).map_err(fail)?;
+                        fs.set_attr(
+                            ino,
+                            SetAttr {
+                                mode: Some(h.mode),
+                                uid: Some(h.uid),
+                                gid: Some(h.gid),
+                                ..SetAttr::default()
+                            },
+                        )
+                        .map_err(fail)?;
                         dir_times.insert(ino, mtime);
                         continue;
                     }
@@ -189,12 +260,16 @@ impl MemFs {
             }
             let ino: Ino = match h.typeflag {
                 b'0' | 0 | b'7' => {
-                    let ino = fs.create(dir, name, FileType::Regular, h.mode, who).map_err(fail)?;
+                    let ino = fs
+                        .create(dir, name, FileType::Regular, h.mode, who)
+                        .map_err(fail)?;
                     fs.write(ino, 0, h.data).map_err(fail)?;
                     ino
                 }
                 b'5' => {
-                    let ino = fs.create(dir, name, FileType::Directory, h.mode, who).map_err(fail)?;
+                    let ino = fs
+                        .create(dir, name, FileType::Directory, h.mode, who)
+                        .map_err(fail)?;
                     dir_times.insert(ino, mtime);
                     continue;
                 }
@@ -202,20 +277,52 @@ impl MemFs {
                 b'1' => {
                     let mut target = fs.root();
                     for c in components(&h.link)? {
-                        target = fs.lookup(target, c).map_err(|_| format!("tar: hard link {named} to missing {}", String::from_utf8_lossy(&h.link)))?;
+                        target = fs.lookup(target, c).map_err(|_| {
+                            format!(
+                                "tar: hard link {named} to missing {}",
+                                String::from_utf8_lossy(&h.link)
+                            )
+                        })?;
                     }
                     fs.link(target, dir, name).map_err(fail)?;
                     continue;
                 }
-                b'3' => fs.mknod(dir, name, FileType::CharDev, h.mode, h.dev, who).map_err(fail)?,
-                b'4' => fs.mknod(dir, name, FileType::BlockDev, h.mode, h.dev, who).map_err(fail)?,
-                b'6' => fs.create(dir, name, FileType::Fifo, h.mode, who).map_err(fail)?,
-                t => return Err(format!("tar: entry {named} has unsupported type {:?}", char::from(t))),
+                b'3' => fs
+                    .mknod(dir, name, FileType::CharDev, h.mode, h.dev, who)
+                    .map_err(fail)?,
+                b'4' => fs
+                    .mknod(dir, name, FileType::BlockDev, h.mode, h.dev, who)
+                    .map_err(fail)?,
+                b'6' => fs
+                    .create(dir, name, FileType::Fifo, h.mode, who)
+                    .map_err(fail)?,
+                t => {
+                    return Err(format!(
+                        "tar: entry {named} has unsupported type {:?}",
+                        char::from(t)
+                    ))
+                }
             };
-            fs.set_attr(ino, SetAttr { atime: Some(mtime), mtime: Some(mtime), ..SetAttr::default() }).map_err(fail)?;
+            fs.set_attr(
+                ino,
+                SetAttr {
+                    atime: Some(mtime),
+                    mtime: Some(mtime),
+                    ..SetAttr::default()
+                },
+            )
+            .map_err(fail)?;
         }
         for (ino, t) in dir_times {
-            fs.set_attr(ino, SetAttr { atime: Some(t), mtime: Some(t), ..SetAttr::default() }).map_err(|e| format!("tar: directory times: error {}", e.0))?;
+            fs.set_attr(
+                ino,
+                SetAttr {
+                    atime: Some(t),
+                    mtime: Some(t),
+                    ..SetAttr::default()
+                },
+            )
+            .map_err(|e| format!("tar: directory times: error {}", e.0))?;
         }
         Ok(fs)
     }
@@ -223,14 +330,16 @@ impl MemFs {
 
 #[cfg(test)]
 mod tests {
-        use std::process::Command;
+    use std::process::Command;
 
     use super::*;
 
     fn lookup(fs: &mut MemFs, path: &str) -> Ino {
         let mut ino = fs.root();
         for c in path.split('/') {
-            ino = fs.lookup(ino, c.as_bytes()).unwrap_or_else(|e| panic!("{path}: {e:?}"));
+            ino = fs
+                .lookup(ino, c.as_bytes())
+                .unwrap_or_else(|e| panic!("{path}: {e:?}"));
         }
         ino
     }
@@ -255,7 +364,11 @@ mod tests {
         std::os::unix::fs::symlink("busybox", src.join("bin/sh")).unwrap();
         std::fs::hard_link(src.join("bin/busybox"), src.join("bin/ls")).unwrap();
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(src.join("bin/busybox"), std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::set_permissions(
+            src.join("bin/busybox"),
+            std::fs::Permissions::from_mode(0o755),
+        )
+        .unwrap();
         let tar = base.join("root.tar");
         for format in ["gnu", "posix"] {
             let ok = Command::new("tar")
@@ -288,7 +401,9 @@ mod tests {
         let mut block = [0u8; 1024];
         block[..5].copy_from_slice(b"a.txt");
         block[148..156].copy_from_slice(b"0000000\0");
-        assert!(MemFs::from_tar(&block).err().is_some_and(|e| e.contains("checksum")));
+        assert!(MemFs::from_tar(&block)
+            .err()
+            .is_some_and(|e| e.contains("checksum")));
         assert!(MemFs::from_tar(&[]).is_ok());
         assert!(components(b"a/../../etc").is_err());
     }

@@ -19,7 +19,11 @@ pub(super) fn ioctl(k: &mut Kernel, task: &mut Task, a: [u32; 6]) -> SysResult {
         FIONBIO => {
             let on = uaccess::read_u32(&mut space().space, arg)? != 0;
             let mut f = f.borrow_mut();
-            f.flags = if on { f.flags | O_NONBLOCK } else { f.flags & !O_NONBLOCK };
+            f.flags = if on {
+                f.flags | O_NONBLOCK
+            } else {
+                f.flags & !O_NONBLOCK
+            };
             return Ok(0);
         }
         FIOCLEX | FIONCLEX => {
@@ -28,7 +32,11 @@ pub(super) fn ioctl(k: &mut Kernel, task: &mut Task, a: [u32; 6]) -> SysResult {
         }
         FIONREAD => {
             let n = f.borrow().available(&k.vfs.console)?;
-            uaccess::write_u32(&mut space().space, arg, n.min(u64::from(i32::MAX as u32)) as u32)?;
+            uaccess::write_u32(
+                &mut space().space,
+                arg,
+                n.min(u64::from(i32::MAX as u32)) as u32,
+            )?;
             return Ok(0);
         }
         _ => {}
@@ -59,7 +67,12 @@ pub(super) fn ioctl(k: &mut Kernel, task: &mut Task, a: [u32; 6]) -> SysResult {
         TIOCSWINSZ => {
             let b = uaccess::read_bytes(&mut space().space, arg, 8)?;
             let h = |i: usize| u16::from_le_bytes([b[i], b[i + 1]]);
-            let signals = console.set_size(WinSize { rows: h(0), cols: h(2), xpixel: h(4), ypixel: h(6) });
+            let signals = console.set_size(WinSize {
+                rows: h(0),
+                cols: h(2),
+                xpixel: h(4),
+                ypixel: h(6),
+            });
             for (pgid, sig) in signals {
                 k.signal_group(pgid, sig);
             }
@@ -91,7 +104,11 @@ pub(super) fn ioctl(k: &mut Kernel, task: &mut Task, a: [u32; 6]) -> SysResult {
         TIOCOUTQ => uaccess::write_u32(&mut space().space, arg, 0)?,
         TCSBRK | TCXONC => {}
         _ => {
-            k.log_once_in("ioctl", cmd, &format!("ioctl: unsupported tty request {cmd:#x} (pid {})", task.pid));
+            k.log_once_in(
+                "ioctl",
+                cmd,
+                &format!("ioctl: unsupported tty request {cmd:#x} (pid {})", task.pid),
+            );
             return Err(Errno::ENOTTY.into());
         }
     }

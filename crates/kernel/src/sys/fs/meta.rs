@@ -14,9 +14,17 @@ use crate::{Kernel, Task};
 fn stat64_bytes(s: &Stat) -> [u8; st::STAT64_SIZE] {
     use st::stat64::*;
     let mut e = Emit::<{ st::STAT64_SIZE }>::new();
-    e.u64(DEV, s.dev).u32(INO32, s.ino as u32).u32(MODE, s.mode).u32(NLINK, s.nlink);
-    e.u32(UID, s.uid).u32(GID, s.gid).u64(RDEV, encode_dev(s.rdev.0, s.rdev.1));
-    e.u64(SIZE, s.size).u32(BLKSIZE, s.blksize).u64(BLOCKS, s.blocks).u64(INO, s.ino);
+    e.u64(DEV, s.dev)
+        .u32(INO32, s.ino as u32)
+        .u32(MODE, s.mode)
+        .u32(NLINK, s.nlink);
+    e.u32(UID, s.uid)
+        .u32(GID, s.gid)
+        .u64(RDEV, encode_dev(s.rdev.0, s.rdev.1));
+    e.u64(SIZE, s.size)
+        .u32(BLKSIZE, s.blksize)
+        .u64(BLOCKS, s.blocks)
+        .u64(INO, s.ino);
     for (at, t) in [(ATIME, s.atime), (MTIME, s.mtime), (CTIME, s.ctime)] {
         e.u32(at, t.sec as u32).u32(at + 4, t.nsec);
     }
@@ -28,10 +36,18 @@ fn statx_bytes(s: &Stat) -> [u8; st::STATX_SIZE] {
     use st::statx::*;
     let mut e = Emit::<{ st::STATX_SIZE }>::new();
     let (dev_major, dev_minor) = decode_dev(s.dev);
-    e.u32(MASK, st::STATX_BASIC_STATS).u32(BLKSIZE, s.blksize).u32(NLINK, s.nlink);
-    e.u32(UID, s.uid).u32(GID, s.gid).u16(MODE, s.mode as u16).u64(INO, s.ino);
+    e.u32(MASK, st::STATX_BASIC_STATS)
+        .u32(BLKSIZE, s.blksize)
+        .u32(NLINK, s.nlink);
+    e.u32(UID, s.uid)
+        .u32(GID, s.gid)
+        .u16(MODE, s.mode as u16)
+        .u64(INO, s.ino);
     e.u64(SIZE, s.size).u64(BLOCKS, s.blocks);
-    e.u32(RDEV_MAJOR, s.rdev.0).u32(RDEV_MINOR, s.rdev.1).u32(DEV_MAJOR, dev_major).u32(DEV_MINOR, dev_minor);
+    e.u32(RDEV_MAJOR, s.rdev.0)
+        .u32(RDEV_MINOR, s.rdev.1)
+        .u32(DEV_MAJOR, dev_major)
+        .u32(DEV_MINOR, dev_minor);
     for (at, t) in [(ATIME, s.atime), (MTIME, s.mtime), (CTIME, s.ctime)] {
         e.u64(at, t.sec as u64).u32(at + 8, t.nsec);
     }
@@ -55,7 +71,9 @@ fn stat_at(k: &Kernel, task: &Task, dirfd: u32, addr: u32, flags: u32) -> Result
         return file(task, dirfd)?.borrow().stat();
     }
     let start = base(k, task, dirfd, &path)?;
-    let loc = k.vfs.resolve(start, &path, flags & AT_SYMLINK_NOFOLLOW == 0)?;
+    let loc = k
+        .vfs
+        .resolve(start, &path, flags & AT_SYMLINK_NOFOLLOW == 0)?;
     k.vfs.stat_loc(loc)
 }
 
@@ -71,7 +89,11 @@ pub(super) fn stat64(k: &mut Kernel, task: &mut Task, a: [u32; 6]) -> SysResult 
 
 /// implements lstat64(2)
 pub(super) fn lstat64(k: &mut Kernel, task: &mut Task, a: [u32; 6]) -> SysResult {
-    put_stat64(task, a[1], &stat_at(k, task, AT_FDCWD, a[0], AT_SYMLINK_NOFOLLOW)?)
+    put_stat64(
+        task,
+        a[1],
+        &stat_at(k, task, AT_FDCWD, a[0], AT_SYMLINK_NOFOLLOW)?,
+    )
 }
 
 /// implements fstat64(2)
@@ -110,10 +132,18 @@ fn permits(s: &Stat, uid: u32, gid: u32, want: u32) -> bool {
 }
 
 fn access_at(k: &Kernel, task: &Task, dirfd: u32, addr: u32, mode: u32, flags: u32) -> SysResult {
-    if mode & !(R_OK | W_OK | X_OK) != 0 || flags & !(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
+    if mode & !(R_OK | W_OK | X_OK) != 0
+        || flags & !(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0
+    {
         return Err(Errno::EINVAL.into());
     }
-    let s = stat_at(k, task, dirfd, addr, flags & (AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))?;
+    let s = stat_at(
+        k,
+        task,
+        dirfd,
+        addr,
+        flags & (AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH),
+    )?;
     if permits(&s, task.uid, task.gid, mode) {
         Ok(0)
     } else {
@@ -152,14 +182,20 @@ fn dents(k: &Kernel, task: &Task, a: [u32; 6], old: bool) -> SysResult {
         _ => return Err(Errno::ENOTDIR.into()),
     };
     let mut idx = f.offset as usize;
-    let FileKind::Dir { listing } = &mut f.kind else { return Err(Errno::ENOTDIR.into()) };
+    let FileKind::Dir { listing } = &mut f.kind else {
+        return Err(Errno::ENOTDIR.into());
+    };
     if listing.is_none() {
         *listing = Some(k.vfs.listing(loc)?);
     }
     let entries = listing.as_deref().unwrap_or_default();
     let mut out = Vec::new();
     while let Some((ino, d_type, name)) = entries.get(idx) {
-        let len = if old { st::dirent32_len(name.len()) } else { st::dirent64_len(name.len()) };
+        let len = if old {
+            st::dirent32_len(name.len())
+        } else {
+            st::dirent64_len(name.len())
+        };
         if out.len() + len > count {
             break;
         }
@@ -227,7 +263,12 @@ fn statfs_fd(k: &Kernel, task: &Task, fd: u32) -> Result<StatFs, Errno> {
     Ok(match &f.node {
         Some(n) => k.vfs.statfs(n.loc),
         // pipefs
-        None => StatFs { magic: 0x5049_5045, bsize: 4096, namelen: 255, ..StatFs::default() },
+        None => StatFs {
+            magic: 0x5049_5045,
+            bsize: 4096,
+            namelen: 255,
+            ..StatFs::default()
+        },
     })
 }
 
@@ -238,8 +279,15 @@ fn put_statfs64(task: &Task, size: u32, addr: u32, s: StatFs) -> SysResult {
         return Err(Errno::EINVAL.into());
     }
     let mut e = Emit::<{ st::STATFS64_SIZE }>::new();
-    e.u32(TYPE, s.magic).u32(BSIZE, s.bsize).u64(BLOCKS, s.blocks).u64(BFREE, s.bfree).u64(BAVAIL, s.bavail);
-    e.u64(FILES, s.files).u64(FFREE, s.ffree).u32(NAMELEN, s.namelen).u32(FRSIZE, s.bsize);
+    e.u32(TYPE, s.magic)
+        .u32(BSIZE, s.bsize)
+        .u64(BLOCKS, s.blocks)
+        .u64(BFREE, s.bfree)
+        .u64(BAVAIL, s.bavail);
+    e.u64(FILES, s.files)
+        .u64(FFREE, s.ffree)
+        .u32(NAMELEN, s.namelen)
+        .u32(FRSIZE, s.bsize);
     uaccess::write_bytes(&mut mem(task).space, addr, &e.0)?;
     Ok(0)
 }
@@ -248,8 +296,15 @@ fn put_statfs64(task: &Task, size: u32, addr: u32, s: StatFs) -> SysResult {
 fn put_statfs(task: &Task, addr: u32, s: StatFs) -> SysResult {
     let c = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
     let mut e = Emit::<64>::new();
-    e.u32(0, s.magic).u32(4, s.bsize).u32(8, c(s.blocks)).u32(12, c(s.bfree)).u32(16, c(s.bavail));
-    e.u32(20, c(s.files)).u32(24, c(s.ffree)).u32(36, s.namelen).u32(40, s.bsize);
+    e.u32(0, s.magic)
+        .u32(4, s.bsize)
+        .u32(8, c(s.blocks))
+        .u32(12, c(s.bfree))
+        .u32(16, c(s.bavail));
+    e.u32(20, c(s.files))
+        .u32(24, c(s.ffree))
+        .u32(36, s.namelen)
+        .u32(40, s.bsize);
     uaccess::write_bytes(&mut mem(task).space, addr, &e.0)?;
     Ok(0)
 }
@@ -298,20 +353,39 @@ mod tests {
         };
         let b = stat64_bytes(&s);
         let w = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
-        assert_eq!((w(0), w(12), w(16), w(24), w(44), w(52), w(56)), (0x801, 2, 0o100644, 1000, 5, 4096, 8));
+        assert_eq!(
+            (w(0), w(12), w(16), w(24), w(44), w(52), w(56)),
+            (0x801, 2, 0o100644, 1000, 5, 4096, 8)
+        );
         assert_eq!((w(72), w(76), w(88), w(92)), (3, 4, 2, 1));
         let x = statx_bytes(&s);
         let w = |i: usize| u32::from_le_bytes([x[i], x[i + 1], x[i + 2], x[i + 3]]);
-        assert_eq!((w(0), w(28) & 0xffff, w(112), w(120), w(136), w(140)), (0x7ff, 0o100644, 3, 4, 8, 1));
+        assert_eq!(
+            (w(0), w(28) & 0xffff, w(112), w(120), w(136), w(140)),
+            (0x7ff, 0o100644, 3, 4, 8, 1)
+        );
     }
 
     #[test]
     fn permissions() {
-        let s = Stat { mode: 0o100750, uid: 5, gid: 6, ..Stat::default() };
+        let s = Stat {
+            mode: 0o100750,
+            uid: 5,
+            gid: 6,
+            ..Stat::default()
+        };
         assert!(permits(&s, 5, 0, R_OK | W_OK | X_OK));
         assert!(permits(&s, 7, 6, R_OK | X_OK) && !permits(&s, 7, 6, W_OK));
         assert!(!permits(&s, 7, 7, R_OK));
         assert!(permits(&s, 0, 0, W_OK | X_OK));
-        assert!(!permits(&Stat { mode: 0o100644, ..Stat::default() }, 0, 0, X_OK));
+        assert!(!permits(
+            &Stat {
+                mode: 0o100644,
+                ..Stat::default()
+            },
+            0,
+            0,
+            X_OK
+        ));
     }
 }

@@ -4,7 +4,7 @@
 use super::{base, file, mem, node_of, ok, path_arg, path_or_empty, tick, who};
 use crate::abi::errno::Errno;
 use crate::abi::fcntl::*;
-use crate::abi::stat::{S_IFCHR, S_IFBLK, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK};
+use crate::abi::stat::{S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK};
 use crate::sys::SysResult;
 use crate::uaccess;
 use crate::vfs::{FileType, Loc, SetAttr, Timespec};
@@ -148,15 +148,24 @@ pub(super) fn symlinkat(k: &mut Kernel, task: &mut Task, a: [u32; 6]) -> SysResu
 /// The node named by `addr` from `dirfd` (or `dirfd` itself with an empty
 /// path and `AT_EMPTY_PATH`, or a null path for `utimensat`).
 fn target(k: &Kernel, task: &Task, dirfd: u32, addr: u32, flags: u32) -> Result<Loc, Errno> {
-    let path = if addr == 0 { Vec::new() } else { path_or_empty(task, addr)? };
+    let path = if addr == 0 {
+        Vec::new()
+    } else {
+        path_or_empty(task, addr)?
+    };
     if path.is_empty() {
         if addr != 0 && flags & AT_EMPTY_PATH == 0 {
             return Err(Errno::ENOENT);
         }
-        return if dirfd == AT_FDCWD { Ok(k.vfs.cwd(&task.fs.borrow())) } else { node_of(task, dirfd) };
+        return if dirfd == AT_FDCWD {
+            Ok(k.vfs.cwd(&task.fs.borrow()))
+        } else {
+            node_of(task, dirfd)
+        };
     }
     let start = base(k, task, dirfd, &path)?;
-    k.vfs.resolve(start, &path, flags & AT_SYMLINK_NOFOLLOW == 0)
+    k.vfs
+        .resolve(start, &path, flags & AT_SYMLINK_NOFOLLOW == 0)
 }
 
 fn set(k: &mut Kernel, loc: Loc, attr: SetAttr) -> SysResult {
@@ -165,7 +174,10 @@ fn set(k: &mut Kernel, loc: Loc, attr: SetAttr) -> SysResult {
 }
 
 fn chmod_attr(mode: u32) -> SetAttr {
-    SetAttr { mode: Some(mode & 0o7777), ..SetAttr::default() }
+    SetAttr {
+        mode: Some(mode & 0o7777),
+        ..SetAttr::default()
+    }
 }
 
 /// implements chmod(2)
@@ -189,14 +201,26 @@ pub(super) fn fchmodat(k: &mut Kernel, task: &mut Task, a: [u32; 6]) -> SysResul
 /// Owner change; -1 leaves a field alone. Only root may give files away.
 fn chown_attr(task: &Task, uid: u32, gid: u32) -> Result<SetAttr, Errno> {
     let keep = |v: u32| (v != u32::MAX).then_some(v);
-    let attr = SetAttr { uid: keep(uid), gid: keep(gid), ..SetAttr::default() };
+    let attr = SetAttr {
+        uid: keep(uid),
+        gid: keep(gid),
+        ..SetAttr::default()
+    };
     if task.uid != 0 && attr.uid.is_some_and(|u| u != task.uid) {
         return Err(Errno::EPERM);
     }
     Ok(attr)
 }
 
-fn chown_at(k: &mut Kernel, task: &mut Task, dirfd: u32, addr: u32, uid: u32, gid: u32, flags: u32) -> SysResult {
+fn chown_at(
+    k: &mut Kernel,
+    task: &mut Task,
+    dirfd: u32,
+    addr: u32,
+    uid: u32,
+    gid: u32,
+    flags: u32,
+) -> SysResult {
     if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
         return Err(Errno::EINVAL.into());
     }
@@ -278,7 +302,13 @@ pub(super) fn ftruncate64(k: &mut Kernel, task: &mut Task, a: [u32; 6]) -> SysRe
 /// Decodes a two-element time array for `utimensat`/`utimes`: `wide` is
 /// 64-bit seconds and nanoseconds (`__kernel_timespec`), `micro` means
 /// `timeval` microseconds. A null pointer means "now" for both.
-fn times(k: &Kernel, task: &Task, addr: u32, wide: bool, micro: bool) -> Result<(Option<Timespec>, Option<Timespec>), Errno> {
+fn times(
+    k: &Kernel,
+    task: &Task,
+    addr: u32,
+    wide: bool,
+    micro: bool,
+) -> Result<(Option<Timespec>, Option<Timespec>), Errno> {
     let now = Timespec::from_ns(k.now.realtime_ns);
     if addr == 0 {
         return Ok((Some(now), Some(now)));
@@ -289,13 +319,19 @@ fn times(k: &Kernel, task: &Task, addr: u32, wide: bool, micro: bool) -> Result<
         if wide {
             i64::from_le_bytes(raw[at..at + 8].try_into().unwrap_or_default())
         } else {
-            i64::from(i32::from_le_bytes(raw[at..at + 4].try_into().unwrap_or_default()))
+            i64::from(i32::from_le_bytes(
+                raw[at..at + 4].try_into().unwrap_or_default(),
+            ))
         }
     };
     let half = size / 2;
     let one = |i: usize| -> Result<Option<Timespec>, Errno> {
         let (sec, frac) = (field(i * size), field(i * size + half));
-        let nsec = if micro { frac.checked_mul(1000).ok_or(Errno::EINVAL)? } else { frac };
+        let nsec = if micro {
+            frac.checked_mul(1000).ok_or(Errno::EINVAL)?
+        } else {
+            frac
+        };
         match u32::try_from(nsec) {
             Ok(UTIME_NOW) if !micro => Ok(Some(now)),
             Ok(UTIME_OMIT) if !micro => Ok(None),
@@ -313,7 +349,15 @@ fn utimens(k: &mut Kernel, task: &mut Task, a: [u32; 6], wide: bool) -> SysResul
     }
     let (atime, mtime) = times(k, task, tp, wide, false)?;
     let loc = target(k, task, dirfd, addr, flags)?;
-    set(k, loc, SetAttr { atime, mtime, ..SetAttr::default() })
+    set(
+        k,
+        loc,
+        SetAttr {
+            atime,
+            mtime,
+            ..SetAttr::default()
+        },
+    )
 }
 
 /// implements utimensat(2) with 32-bit `timespec`s
@@ -331,7 +375,15 @@ fn utimes_at(k: &mut Kernel, task: &mut Task, dirfd: u32, addr: u32, tv: u32) ->
     let path = path_arg(task, addr)?;
     let start = base(k, task, dirfd, &path)?;
     let loc = k.vfs.resolve(start, &path, true)?;
-    set(k, loc, SetAttr { atime, mtime, ..SetAttr::default() })
+    set(
+        k,
+        loc,
+        SetAttr {
+            atime,
+            mtime,
+            ..SetAttr::default()
+        },
+    )
 }
 
 /// implements utimes(2)

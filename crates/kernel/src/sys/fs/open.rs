@@ -12,7 +12,14 @@ use crate::uaccess;
 use crate::vfs::{Device, FileKind, OpenFile, Pipe};
 use crate::{Kernel, Task};
 
-fn open_at(k: &mut Kernel, task: &mut Task, dirfd: u32, path_addr: u32, flags: u32, mode: u32) -> SysResult {
+fn open_at(
+    k: &mut Kernel,
+    task: &mut Task,
+    dirfd: u32,
+    path_addr: u32,
+    flags: u32,
+    mode: u32,
+) -> SysResult {
     let path = path_arg(task, path_addr)?;
     if flags & O_TMPFILE != 0 {
         // Anonymous temporary files are not implemented; callers fall back.
@@ -96,7 +103,12 @@ pub(super) fn close_range(_k: &mut Kernel, task: &mut Task, a: [u32; 6]) -> SysR
         let own = task.files.borrow().clone();
         task.files = Rc::new(RefCell::new(own));
     }
-    let fds: Vec<u32> = task.files.borrow().fds().filter(|fd| (first..=last).contains(fd)).collect();
+    let fds: Vec<u32> = task
+        .files
+        .borrow()
+        .fds()
+        .filter(|fd| (first..=last).contains(fd))
+        .collect();
     let mut files = task.files.borrow_mut();
     let mut closed = Vec::new();
     for fd in fds {
@@ -120,8 +132,20 @@ fn make_pipe(k: &mut Kernel, task: &mut Task, addr: u32, flags: u32) -> SysResul
     let status = flags & O_NONBLOCK;
     let cloexec = flags & O_CLOEXEC != 0;
     let mut files = task.files.borrow_mut();
-    let rfd = files.insert(Rc::new(RefCell::new(OpenFile::new(FileKind::Pipe(r), O_RDONLY | status))), cloexec)?;
-    let wfd = match files.insert(Rc::new(RefCell::new(OpenFile::new(FileKind::Pipe(w), O_WRONLY | status))), cloexec) {
+    let rfd = files.insert(
+        Rc::new(RefCell::new(OpenFile::new(
+            FileKind::Pipe(r),
+            O_RDONLY | status,
+        ))),
+        cloexec,
+    )?;
+    let wfd = match files.insert(
+        Rc::new(RefCell::new(OpenFile::new(
+            FileKind::Pipe(w),
+            O_WRONLY | status,
+        ))),
+        cloexec,
+    ) {
         Ok(fd) => fd,
         Err(e) => {
             let _ = files.remove(rfd);
@@ -158,10 +182,17 @@ pub(super) fn fcntl(k: &mut Kernel, task: &mut Task, a: [u32; 6]) -> SysResult {
     let (fd, cmd, arg) = (a[0], a[1], a[2]);
     let f = file(task, fd)?;
     match cmd {
-        F_DUPFD | F_DUPFD_CLOEXEC => ok(task.files.borrow_mut().insert_from(arg, f, cmd == F_DUPFD_CLOEXEC)? as usize),
+        F_DUPFD | F_DUPFD_CLOEXEC => {
+            ok(task
+                .files
+                .borrow_mut()
+                .insert_from(arg, f, cmd == F_DUPFD_CLOEXEC)? as usize)
+        }
         F_GETFD => ok(usize::from(task.files.borrow().cloexec(fd)?)),
         F_SETFD => {
-            task.files.borrow_mut().set_cloexec(fd, arg & FD_CLOEXEC != 0)?;
+            task.files
+                .borrow_mut()
+                .set_cloexec(fd, arg & FD_CLOEXEC != 0)?;
             Ok(0)
         }
         F_GETFL => Ok(f.borrow().flags),
@@ -175,11 +206,19 @@ pub(super) fn fcntl(k: &mut Kernel, task: &mut Task, a: [u32; 6]) -> SysResult {
             uaccess::write_bytes(&mut mem(task).space, arg, &F_UNLCK.to_le_bytes())?;
             Ok(0)
         }
-        F_SETLK | F_SETLKW | F_SETLK64 | F_SETLKW64 | F_OFD_SETLK | F_OFD_SETLKW | F_SETOWN => Ok(0),
+        F_SETLK | F_SETLKW | F_SETLK64 | F_SETLKW64 | F_OFD_SETLK | F_OFD_SETLKW | F_SETOWN => {
+            Ok(0)
+        }
         F_GETOWN => Ok(0),
-        F_GETPIPE_SZ if matches!(f.borrow().kind, FileKind::Pipe(_)) => ok(crate::vfs::PIPE_CAPACITY),
+        F_GETPIPE_SZ if matches!(f.borrow().kind, FileKind::Pipe(_)) => {
+            ok(crate::vfs::PIPE_CAPACITY)
+        }
         _ => {
-            k.log_once_in("fcntl", cmd, &format!("fcntl: unsupported command {cmd} (pid {})", task.pid));
+            k.log_once_in(
+                "fcntl",
+                cmd,
+                &format!("fcntl: unsupported command {cmd} (pid {})", task.pid),
+            );
             Err(Errno::EINVAL.into())
         }
     }

@@ -37,15 +37,31 @@ fn timeout(task: &Task, addr: u32, kind: TimeArg) -> Result<Option<u64>, Errno> 
         }
         TimeArg::Timeval | TimeArg::Timespec32 => {
             let raw = uaccess::read_bytes(&mut mem(task).space, addr, 8)?;
-            let w = |i: usize| i64::from(i32::from_le_bytes(raw[i..i + 4].try_into().unwrap_or_default()));
-            (w(0), w(4), if matches!(kind, TimeArg::Timeval) { 1000 } else { 1 })
+            let w = |i: usize| {
+                i64::from(i32::from_le_bytes(
+                    raw[i..i + 4].try_into().unwrap_or_default(),
+                ))
+            };
+            (
+                w(0),
+                w(4),
+                if matches!(kind, TimeArg::Timeval) {
+                    1000
+                } else {
+                    1
+                },
+            )
         }
     };
     let limit = 1_000_000_000 / unit;
     if sec < 0 || frac < 0 || frac >= limit {
         return Err(Errno::EINVAL);
     }
-    Ok(Some((sec as u64).saturating_mul(1_000_000_000).saturating_add(frac as u64 * unit as u64)))
+    Ok(Some(
+        (sec as u64)
+            .saturating_mul(1_000_000_000)
+            .saturating_add(frac as u64 * unit as u64),
+    ))
 }
 
 /// Returns `ready` if anything is, else blocks until the deadline (set on
@@ -60,10 +76,18 @@ fn wait_or(k: &Kernel, task: &mut Task, any: bool, timeout: Option<u64>) -> Resu
     if let (Some(t), None) = (timeout, task.restart_deadline) {
         task.restart_deadline = Some(now.saturating_add(t));
     }
-    Err(SysError::Block { until: task.restart_deadline })
+    Err(SysError::Block {
+        until: task.restart_deadline,
+    })
 }
 
-fn do_poll(k: &mut Kernel, task: &mut Task, addr: u32, nfds: u32, timeout: Option<u64>) -> SysResult {
+fn do_poll(
+    k: &mut Kernel,
+    task: &mut Task,
+    addr: u32,
+    nfds: u32,
+    timeout: Option<u64>,
+) -> SysResult {
     if nfds as usize > RLIMIT_NOFILE {
         return Err(Errno::EINVAL.into());
     }
@@ -125,7 +149,10 @@ fn do_select(k: &mut Kernel, task: &mut Task, a: [u32; 6], timeout: Option<u64>)
     let mut count = 0;
     for fd in 0..nfds as usize {
         let (byte, bit) = (fd / 8, 1u8 << (fd % 8));
-        if !sets.iter().any(|s| s.get(byte).is_some_and(|b| b & bit != 0)) {
+        if !sets
+            .iter()
+            .any(|s| s.get(byte).is_some_and(|b| b & bit != 0))
+        {
             continue;
         }
         let ev = file(task, fd as u32)?.borrow().poll(&k.vfs.console);

@@ -18,7 +18,13 @@ const SEEK_DATA: u32 = 3;
 const SEEK_HOLE: u32 = 4;
 
 /// Reads into a kernel buffer of at most `len` bytes.
-fn read_into(k: &mut Kernel, task: &mut Task, fd: u32, len: usize, at: Option<u64>) -> Result<Vec<u8>, SysError> {
+fn read_into(
+    k: &mut Kernel,
+    task: &mut Task,
+    fd: u32,
+    len: usize,
+    at: Option<u64>,
+) -> Result<Vec<u8>, SysError> {
     let f = file(task, fd)?;
     if at.is_some() && !f.borrow().seekable() {
         return Err(Errno::ESPIPE.into());
@@ -30,7 +36,13 @@ fn read_into(k: &mut Kernel, task: &mut Task, fd: u32, len: usize, at: Option<u6
 }
 
 /// Writes `data`; a write to a pipe without readers also raises SIGPIPE.
-fn write_from(k: &mut Kernel, task: &mut Task, fd: u32, data: &[u8], at: Option<u64>) -> Result<usize, SysError> {
+fn write_from(
+    k: &mut Kernel,
+    task: &mut Task,
+    fd: u32,
+    data: &[u8],
+    at: Option<u64>,
+) -> Result<usize, SysError> {
     let f = file(task, fd)?;
     if at.is_some() && !f.borrow().seekable() {
         return Err(Errno::ESPIPE.into());
@@ -234,12 +246,20 @@ impl End {
         let raw = uaccess::read_bytes(&mut mem(task).space, self.off_addr, self.size)?;
         let mut b = [0u8; 8];
         b[..self.size].copy_from_slice(&raw);
-        let off = if self.size == 4 { i64::from(i32::from_le_bytes([b[0], b[1], b[2], b[3]])) } else { i64::from_le_bytes(b) };
+        let off = if self.size == 4 {
+            i64::from(i32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        } else {
+            i64::from_le_bytes(b)
+        };
         u64::try_from(off).map(Some).map_err(|_| Errno::EINVAL)
     }
 
     fn store(&self, task: &Task, off: u64) -> Result<(), Errno> {
-        uaccess::write_bytes(&mut mem(task).space, self.off_addr, &off.to_le_bytes()[..self.size])
+        uaccess::write_bytes(
+            &mut mem(task).space,
+            self.off_addr,
+            &off.to_le_bytes()[..self.size],
+        )
     }
 }
 
@@ -270,12 +290,40 @@ fn transfer(k: &mut Kernel, task: &mut Task, input: End, out: End, count: usize)
 
 /// implements sendfile(2) with a 32-bit offset pointer
 pub(super) fn sendfile(k: &mut Kernel, task: &mut Task, a: [u32; 6]) -> SysResult {
-    transfer(k, task, End { fd: a[1], off_addr: a[2], size: 4 }, End { fd: a[0], off_addr: 0, size: 8 }, a[3] as usize)
+    transfer(
+        k,
+        task,
+        End {
+            fd: a[1],
+            off_addr: a[2],
+            size: 4,
+        },
+        End {
+            fd: a[0],
+            off_addr: 0,
+            size: 8,
+        },
+        a[3] as usize,
+    )
 }
 
 /// implements sendfile64(2)
 pub(super) fn sendfile64(k: &mut Kernel, task: &mut Task, a: [u32; 6]) -> SysResult {
-    transfer(k, task, End { fd: a[1], off_addr: a[2], size: 8 }, End { fd: a[0], off_addr: 0, size: 8 }, a[3] as usize)
+    transfer(
+        k,
+        task,
+        End {
+            fd: a[1],
+            off_addr: a[2],
+            size: 8,
+        },
+        End {
+            fd: a[0],
+            off_addr: 0,
+            size: 8,
+        },
+        a[3] as usize,
+    )
 }
 
 /// implements copy_file_range(2) between regular files
@@ -287,5 +335,19 @@ pub(super) fn copy_file_range(k: &mut Kernel, task: &mut Task, a: [u32; 6]) -> S
     if !matches!(out.borrow().kind, FileKind::Regular) {
         return Err(Errno::EINVAL.into());
     }
-    transfer(k, task, End { fd: a[0], off_addr: a[1], size: 8 }, End { fd: a[2], off_addr: a[3], size: 8 }, a[4] as usize)
+    transfer(
+        k,
+        task,
+        End {
+            fd: a[0],
+            off_addr: a[1],
+            size: 8,
+        },
+        End {
+            fd: a[2],
+            off_addr: a[3],
+            size: 8,
+        },
+        a[4] as usize,
+    )
 }
