@@ -1,7 +1,8 @@
 //! End-to-end tests: small C programs built with `gcc -m32 -static`, run
 //! natively (the oracle) and under the kernel with an in-memory root, must
-//! print the same bytes and exit the same way. Skipped, with a note, when
-//! the host cannot build i386 programs.
+//! print the same bytes and exit the same way. They need gcc-multilib and
+//! the busybox that `dev/busybox.sh` fetches (`bash dev/test` installs
+//! both) and fail, rather than skip, without them.
 
 use std::cell::RefCell;
 use std::path::PathBuf;
@@ -38,29 +39,66 @@ impl Host for TestHost {
     }
 }
 
-/// Builds `src` as a static i386 program; `None` if gcc -m32 is missing.
-fn build(name: &str, src: &str) -> Option<PathBuf> {
+/// Builds `src` as a static i386 program.
+fn build(name: &str, src: &str) -> PathBuf {
     build_with(name, src, &[])
 }
 
-fn build_with(name: &str, src: &str, flags: &[&str]) -> Option<PathBuf> {
+fn build_with(name: &str, src: &str, flags: &[&str]) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("kernel-guest");
-    std::fs::create_dir_all(&dir).ok()?;
+    std::fs::create_dir_all(&dir).unwrap();
     let c = dir.join(format!("{name}.c"));
     let exe = dir.join(name);
-    std::fs::write(&c, src).ok()?;
-    let ok = Command::new("gcc")
+    std::fs::write(&c, src).unwrap();
+    let out = Command::new("gcc")
         .args(["-m32", "-static", "-O1", "-o"])
         .arg(&exe)
         .arg(&c)
         .args(flags)
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        eprintln!("note: gcc -m32 -static is unavailable; skipping {name}");
-        return None;
-    }
-    Some(exe)
+        .output()
+        .expect("gcc is needed (bash dev/test installs gcc-multilib)");
+    assert!(
+        out.status.success(),
+        "gcc -m32 -static failed for {name}:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    exe
+}
+
+/// Host path of Debian's static i386 busybox, fetched once by `dev/busybox.sh`.
+fn busybox_path() -> PathBuf {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../dev/busybox.sh");
+    let out = Command::new("sh")
+        .arg(script)
+        .output()
+        .expect("run dev/busybox.sh");
+    assert!(
+        out.status.success(),
+        "dev/busybox.sh failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    PathBuf::from(String::from_utf8(out.stdout).expect("utf-8 path").trim())
+}
+
+/// A root holding only `/bin/busybox`.
+fn busybox_root() -> MemFs {
+    let busybox = std::fs::read(busybox_path()).unwrap();
+    let mut fs = MemFs::new();
+    let root = fs.root();
+    let bin = fs
+        .create(root, b"bin", FileType::Directory, 0o755, Creator::default())
+        .unwrap();
+    let ino = fs
+        .create(
+            bin,
+            b"busybox",
+            FileType::Regular,
+            0o755,
+            Creator::default(),
+        )
+        .unwrap();
+    fs.write(ino, 0, &busybox).unwrap();
+    fs
 }
 
 fn root_with(files: &[(&str, Vec<u8>, u32)]) -> MemFs {
@@ -123,7 +161,7 @@ fn run_to_exit(k: &mut Kernel) -> i32 {
 
 /// Runs `src` natively and under the kernel and compares.
 fn differential(name: &str, src: &str, args: &[&str]) {
-    let Some(exe) = build(name, src) else { return };
+    let exe = build(name, src);
     // `setarch i686` makes the native uname(2) say i686, as under tabvm.
     let native = Command::new("setarch")
         .arg("i686")
@@ -319,10 +357,10 @@ fn memory_time_and_identity() {
 }
 
 /// Builds `name` from `src` and adds it to `files` under `/name`.
-fn with_program(files: &mut Vec<(String, Vec<u8>, u32)>, name: &str, src: &str) -> Option<PathBuf> {
-    let exe = build(name, src)?;
-    files.push((name.to_owned(), std::fs::read(&exe).ok()?, 0o755));
-    Some(exe)
+fn with_program(files: &mut Vec<(String, Vec<u8>, u32)>, name: &str, src: &str) -> PathBuf {
+    let exe = build(name, src);
+    files.push((name.to_owned(), std::fs::read(&exe).unwrap(), 0o755));
+    exe
 }
 
 /// Runs `/main` under the kernel with extra files in the root; returns
@@ -371,9 +409,7 @@ fn execve_scripts_and_spawn() {
             execl("/main", "/main", "final", (char *)0);
             return 1;
         }"#;
-    if with_program(&mut files, "main", main).is_none() {
-        return;
-    }
+    with_program(&mut files, "main", main);
     files.push(("script".into(), b"#!/main -s\n".to_vec(), 0o755));
     let (out, err, status) = run_in_root(files, &["/main"]);
     assert_eq!(err, "");
@@ -480,14 +516,7 @@ fn altstack_and_classic_frames() {
 
 #[test]
 fn busybox_shell_pipelines() {
-    let Ok(busybox) = std::fs::read("/bin/busybox") else {
-        eprintln!("note: /bin/busybox is missing; skipping");
-        return;
-    };
-    if busybox.get(4) != Some(&1) {
-        eprintln!("note: /bin/busybox is not an i386 build; skipping");
-        return;
-    }
+    let busybox = busybox_path();
     let script = "echo $((6*7)); for i in 1 2 3; do echo n$i; done | busybox tac; \
                   busybox seq 1 200 | busybox awk '{s+=$1} END {print s}'; \
                   x=$(busybox echo sub); echo \"[$x]\"; busybox printf '%05d\\n' 42; \
@@ -496,27 +525,14 @@ fn busybox_shell_pipelines() {
                   busybox sleep 0.01 && echo slept; busybox uname -m; \
                   (busybox kill -TERM $$; true) & wait; echo not reached";
     let native = Command::new("setarch")
-        .args(["i686", "-R", "/bin/busybox", "sh", "-c", script])
+        .args(["i686", "-R"])
+        .arg(&busybox)
+        .args(["sh", "-c", script])
         .env_clear()
         .env("PATH", "/bin")
         .output()
         .unwrap();
-    let mut fs = MemFs::new();
-    let root = fs.root();
-    let bin = fs
-        .create(root, b"bin", FileType::Directory, 0o755, Creator::default())
-        .unwrap();
-    let ino = fs
-        .create(
-            bin,
-            b"busybox",
-            FileType::Regular,
-            0o755,
-            Creator::default(),
-        )
-        .unwrap();
-    fs.write(ino, 0, &busybox).unwrap();
-    let (mut k, out) = kernel(fs);
+    let (mut k, out) = kernel(busybox_root());
     let mut spawn = spawn_args("/bin/busybox", &["busybox", "sh", "-c", script]);
     spawn.envp = vec!["PATH=/bin".into()];
     k.spawn(spawn).unwrap();
@@ -535,7 +551,7 @@ fn busybox_shell_pipelines() {
 
 #[test]
 fn threads_mutexes_and_join() {
-    let Some(exe) = build_with(
+    let exe = build_with(
         "threads",
         r#"#include <stdio.h>
         #include <pthread.h>
@@ -575,9 +591,7 @@ fn threads_mutexes_and_join() {
             return 0;
         }"#,
         &["-pthread"],
-    ) else {
-        return;
-    };
+    );
     let native = Command::new(&exe).output().unwrap();
     let (out, err, status) = run_in_root(
         vec![("main".into(), std::fs::read(&exe).unwrap(), 0o755)],
@@ -590,7 +604,7 @@ fn threads_mutexes_and_join() {
 
 #[test]
 fn unimplemented_calls_and_bad_instructions() {
-    let Some(exe) = build(
+    let exe = build(
         "bad",
         r#"#include <stdio.h>
         #include <errno.h>
@@ -614,9 +628,7 @@ fn unimplemented_calls_and_bad_instructions() {
             __asm__ volatile("ud2");
             return 0;
         }"#,
-    ) else {
-        return;
-    };
+    );
     let native = Command::new(&exe).output().unwrap();
     let (mut k, out) = kernel(root_with(&[("bad", std::fs::read(&exe).unwrap(), 0o755)]));
     k.spawn(spawn_args("/bad", &["/bad"])).unwrap();
@@ -648,30 +660,9 @@ fn unimplemented_calls_and_bad_instructions() {
 
 #[test]
 fn ctrl_c_interrupts_a_foreground_job_in_an_interactive_shell() {
-    let Ok(busybox) = std::fs::read("/bin/busybox") else {
-        return;
-    };
-    if busybox.get(4) != Some(&1) {
-        return;
-    }
-    let mut fs = MemFs::new();
-    let root = fs.root();
-    let bin = fs
-        .create(root, b"bin", FileType::Directory, 0o755, Creator::default())
-        .unwrap();
-    let ino = fs
-        .create(
-            bin,
-            b"busybox",
-            FileType::Regular,
-            0o755,
-            Creator::default(),
-        )
-        .unwrap();
-    fs.write(ino, 0, &busybox).unwrap();
     let out = Rc::new(RefCell::new(Output::default()));
     let config = Config {
-        root: Box::new(fs),
+        root: Box::new(busybox_root()),
         tty: [true; 3],
         log: true,
     };
@@ -821,9 +812,7 @@ fn a_new_init_after_exit_sees_the_same_files() {
             if (!f) return 1;
             fgets(buf, sizeof buf, f); printf("%s\n", buf); return 4;
         }"#;
-    let Some(exe) = build("respawn", src) else {
-        return;
-    };
+    let exe = build("respawn", src);
     let (mut k, out) = kernel(root_with(&[(
         "respawn",
         std::fs::read(&exe).unwrap(),
