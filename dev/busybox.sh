@@ -2,7 +2,7 @@
 # Prints the path of Debian's static i386 busybox, downloading and extracting it once:
 #   ~/.cache/tabvm/busybox/busybox-static_*_i386.deb   (the package)
 #   ~/.cache/tabvm/busybox-static-i386/root/            (its extracted contents)
-# Used by crates/cli/tests/busybox.rs and web/busybox-root.sh.
+# Used by crates/cli/tests/busybox.rs.
 set -eu
 
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/tabvm"

@@ -6,9 +6,11 @@ TABVM_CACHE="${TABVM_CACHE:-$HOME/.cache/tabvm}"
 # The wasm-bindgen CLI must equal the crate version pinned in Cargo.toml.
 WASM_BINDGEN_VERSION=$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)"/\1/p' "$(dirname "${BASH_SOURCE[0]}")/../Cargo.toml")
 # gcc-multilib builds i386 test programs, qemu-user is a benchmark baseline,
-# chromium runs the browser tests. busybox-static:i386 is downloaded, not
-# installed (dev/busybox.sh), which needs the i386 architecture enabled.
-DEBIAN_PACKAGES=(gcc-multilib qemu-user chromium)
+# chromium runs the browser tests, debootstrap builds the Debian i386 root
+# (dev/debian-root.sh), tmux drives the interactive tests, e2fsprogs makes and
+# checks ext2 images. busybox-static:i386 is downloaded, not installed
+# (dev/busybox.sh), which needs the i386 architecture enabled.
+DEBIAN_PACKAGES=(gcc-multilib qemu-user chromium debootstrap tmux e2fsprogs)
 
 as_root() {
     if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the web app into web/dist: the engine as wasm (cargo, then
 # wasm-bindgen, then optionally wasm-opt), xterm.js from npm, the page and
-# worker, and the busybox root file system (root.tar).
+# worker, and the Debian root file system (root.tar.gz, web/debian-root.sh;
+# building the root the first time needs root privileges and debootstrap).
 #   usage: web/build.sh          (TABVM_WASM_OPT=1 runs wasm-opt -O2 too)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -40,5 +41,5 @@ cp node_modules/@xterm/xterm/lib/xterm.mjs node_modules/@xterm/xterm/css/xterm.c
   node_modules/@xterm/addon-fit/lib/addon-fit.mjs "$dist/vendor/"
 cp index.html main.js worker.js style.css "$dist/"
 
-bash "$web/busybox-root.sh" "$dist/root.tar"
+bash "$web/debian-root.sh" "$dist/root.tar.gz"
 echo "build: web app in $dist" >&2

@@ -18,7 +18,7 @@ term.loadAddon(fit);
 term.open(document.getElementById('terminal'));
 fit.fit();
 term.focus();
-term.write('tabvm: starting\r\n');
+term.write('tabvm: starting');
 
 // Whether the guest's last output ended a line.
 let atLineStart = false;
@@ -40,6 +40,17 @@ worker.onmessage = ({ data: msg }) => {
       term.write(msg.data);
       atLineStart = msg.data[msg.data.length - 1] === 0x0a;
       break;
+    case 'progress': {
+      const mb = (n) => (n / 1e6).toFixed(0);
+      const of = msg.total ? ` of ${mb(msg.total)}` : '';
+      term.write(`\r\x1b[Ktabvm: loading the root file system: ${mb(msg.loaded)}${of} MB`);
+      break;
+    }
+    case 'loaded':
+      window.tabvm.loaded = msg;
+      term.write('\r\n');
+      atLineStart = true;
+      break;
     case 'exit':
       notice(`\x1b[2m[shell exited with status ${msg.status}; starting a new one]\x1b[0m`);
       break;
@@ -60,14 +71,25 @@ function notice(text) {
 const log = new URLSearchParams(location.search).has('log');
 worker.postMessage({ type: 'start', rows: term.rows, cols: term.cols, log });
 
-// For tests and the developer console: the terminal and its visible text.
+// For tests and the developer console: the terminal, its text (wrapped rows
+// joined) and,
+// once the root is loaded, what loading took ({ bytes, fetchMs, buildMs,
+// memoryBytes }).
 window.tabvm = {
+  loaded: null,
   term,
   worker,
   screenText() {
     const buffer = term.buffer.active;
     const lines = [];
-    for (let i = 0; i < buffer.length; i++) lines.push(buffer.getLine(i).translateToString(true));
+    for (let i = 0; i < buffer.length; i++) {
+      const line = buffer.getLine(i);
+      // A row the terminal wrapped goes on in the next one: one line of
+      // text, blanks at the wrap included.
+      const text = line.translateToString(!buffer.getLine(i + 1)?.isWrapped);
+      if (line.isWrapped && lines.length > 0) lines[lines.length - 1] += text;
+      else lines.push(text);
+    }
     return lines.join('\n').trimEnd();
   },
 };

@@ -6,8 +6,8 @@ Usage: gen.py OUTDIR
 For every instruction family this writes OUTDIR/<family>.s, an i386 program
 assembled with `gcc -m32 -static -nostdlib`, and OUTDIR/<family>.tsv, the
 case table (index, instruction text, inputs, defined-flag mask). It also
-writes OUTDIR/de_*.s: small programs that end in a divide error, whose exit
-status (SIGFPE) is what gets compared.
+writes OUTDIR/de_*.s: small programs that end in a divide error or another
+fault, whose exit status (SIGFPE, SIGSEGV) is what gets compared.
 
 Each program runs its cases one after another. A case resets the 256-byte
 scratch area `scr` and the 256-byte scratch stack `stk` from fixed
@@ -26,6 +26,8 @@ Record layout (24 little-endian dwords, 96 bytes):
     22      hash of the whole scr area
     23      hash of the whole stk area
 The hash is h = rol(h, 5) ^ dword over the area; the runner only compares it.
+SIMD cases (fam_simd.py) store vector results and MXCSR into scr, so the same
+record carries them; `fxarea` (512 bytes, not compared) is their fxsave area.
 
 The runner is crates/cli/tests/insn.rs: `cargo test -p tabvm-cli --test insn`.
 """
@@ -42,6 +44,7 @@ import fam_shift  # noqa: E402
 import fam_bits  # noqa: E402
 import fam_move  # noqa: E402
 import fam_flow  # noqa: E402
+import fam_simd  # noqa: E402
 
 REC_DWORDS = 24
 # Families whose cases store into their own code: their code goes in a
@@ -175,6 +178,7 @@ def write_family(outdir, name, cases):
              "        .align 16", f"scr:    .space {SCR_SIZE}", f"stk:    .space {STK_SIZE}",
              "fstk:   .space 64", "real_esp: .long 0", "recp:   .long 0", "o_idx:  .long 0",
              "o_mask: .long 0", "o_flags: .long 0", "o_esp:  .long 0", "o_regs: .space 28",
+             "        .align 16", "fxarea: .space 512",
              "        .bss", "        .align 16", f"buf:    .space {len(cases) * REC_DWORDS * 4}"]
     with open(os.path.join(outdir, name + ".s"), "w") as f:
         f.write("\n".join(body) + "\n")
@@ -183,8 +187,9 @@ def write_family(outdir, name, cases):
             f.write(f"{i}\t{c.text}\t{c.describe()}\t{c.mask:#x}\n")
 
 
-# Programs that must die of SIGFPE after writing "ok\n": the runner compares
-# their exit status and output natively and emulated.
+# Programs that must die of a signal (SIGFPE, or SIGSEGV for gp_*) after
+# writing "ok\n", or exit 0: the runner compares their exit status and
+# output natively and emulated.
 DE_PROGRAMS = {
     "div0_32": "movl $5, %eax; xorl %edx, %edx; xorl %ecx, %ecx; divl %ecx",
     "div0_8": "movl $5, %eax; xorb %cl, %cl; divb %cl",
@@ -192,6 +197,16 @@ DE_PROGRAMS = {
     "idiv_ovf": "movl $0x80000000, %eax; cltd; movl $-1, %ecx; idivl %ecx",
     "idiv_ovf16": "movl $0x8000, %eax; cwtd; movw $-1, %cx; idivw %cx",
     "aam0": "movl $5, %eax; .byte 0xd4, 0x00",
+    # Unmasked SIMD exceptions (#XM): zero divide, invalid, and an exception
+    # flag already set when it is unmasked does not trap by itself.
+    "xm_divss": "pushl $0x1d80; ldmxcsr (%esp); xorps %xmm1, %xmm1; movl $0x3f800000, (%esp); "
+                "movss (%esp), %xmm0; divss %xmm1, %xmm0",
+    "xm_sqrtsd": "pushl $0xbff00000; pushl $0; movsd (%esp), %xmm1; pushl $0x1f00; "
+                 "ldmxcsr (%esp); sqrtsd %xmm1, %xmm0",
+    "xm_sticky": "pushl $0x1f04; ldmxcsr (%esp); pxor %xmm0, %xmm0; pushl $0x1d84; ldmxcsr (%esp); "
+                 "addps %xmm0, %xmm0; movl $1, %eax; xorl %ebx, %ebx; int $0x80",
+    # A misaligned 16-byte operand is #GP (SIGSEGV).
+    "gp_movaps": "andl $-16, %esp; subl $32, %esp; movaps 4(%esp), %xmm0",
 }
 
 
@@ -221,7 +236,7 @@ def main():
     outdir = sys.argv[1]
     os.makedirs(outdir, exist_ok=True)
     total = 0
-    for module in (fam_arith, fam_shift, fam_bits, fam_move, fam_flow):
+    for module in (fam_arith, fam_shift, fam_bits, fam_move, fam_flow, fam_simd):
         for name, cases in module.families():
             write_family(outdir, name, cases)
             total += len(cases)

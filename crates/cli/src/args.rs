@@ -10,6 +10,7 @@ tabvm: run 32-bit x86 (i386) Linux programs, natively or in a browser tab
 Usage:
   tabvm run [OPTIONS] -- PROGRAM [ARGS...]   run a guest program
   tabvm serve [--port N] [--dir DIR]         serve the web app locally
+  tabvm image COMMAND ...                    build, chunk, verify, inspect disk images
   tabvm help [COMMAND]                       show help (also: --help, -h)
   tabvm --version                            print the version
 
@@ -23,8 +24,8 @@ is not an executable tabvm runs; 127 if PROGRAM is not found.
 pub const RUN_HELP: &str = "\
 Usage: tabvm run [OPTIONS] [--] PROGRAM [ARGS...]
 
-Runs PROGRAM, a static i386 Linux executable given as a path inside the
-guest root, with ARGS as its arguments (argv[0] is PROGRAM as written).
+Runs PROGRAM, an i386 Linux executable (static or dynamic) given as a
+path inside the guest root, with ARGS as its arguments (argv[0] is PROGRAM as written).
 The guest's stdin, stdout and stderr are tabvm's. When stdin is a terminal
 the guest gets a tty: the host terminal is put in raw mode (restored on
 exit), the guest's tty does line editing and Ctrl-C, and window size
@@ -37,8 +38,17 @@ Options:
   --env K=V     put K=V in the guest's environment; repeatable. The guest
                 gets these variables and no others.
   --cwd DIR     the guest's working directory inside the root (default: /)
+  --image IMG   boot from an ext2 image instead of a root directory: an
+                image file or a chunked image directory ('tabvm image').
+                The image is never changed: writes go to an overlay file
+  --overlay F   the overlay of --image (default: a file under
+                ~/.cache/tabvm/overlays/ named after the image)
+  --reset       drop the overlay first, starting from the pristine image
+  --user USER   run as USER: a name or number from the root's /etc/passwd
+                (its group too), or UID:GID (default: root, 0:0)
   --log         log unimplemented system calls and instructions to stderr
-                (also enabled by TABVM_LOG=1)
+                (also enabled by TABVM_LOG=1); TABVM_TRACE=1 also logs
+                every system call with its arguments and result
   -h, --help    show this help
 
 Everything after PROGRAM is passed to it unchanged; '--' before PROGRAM
@@ -46,7 +56,7 @@ is needed only if PROGRAM starts with '-'.
 
 Exit status: the guest's (128+N if signal N killed it); 125 if tabvm fails
 (bad usage, missing root); 126 if PROGRAM is not an executable tabvm runs
-(not ELF, 64-bit, not x86, dynamically linked); 127 if it does not exist.
+(not ELF, 64-bit, not x86); 127 if it does not exist.
 ";
 
 pub const SERVE_HELP: &str = "\
@@ -73,15 +83,23 @@ pub enum Command {
     Version,
     Run(RunArgs),
     Serve(ServeArgs),
+    /// `tabvm image` and its own arguments (parsed by `image::main`).
+    Image(Vec<String>),
 }
 
 /// Options of `tabvm run`.
 #[derive(Debug, PartialEq, Eq)]
 pub struct RunArgs {
     pub root: PathBuf,
+    /// `--image`: boot from this ext2 image instead of `root`.
+    pub image: Option<PathBuf>,
+    pub overlay: Option<PathBuf>,
+    pub reset: bool,
     /// `K=V` strings, in order.
     pub env: Vec<String>,
     pub cwd: String,
+    /// `--user` as given: resolved against the root's /etc/passwd.
+    pub user: Option<String>,
     pub log: bool,
     pub program: String,
     pub args: Vec<String>,
@@ -111,6 +129,7 @@ pub fn parse(args: &[String]) -> Result<Command, UsageError> {
             None => Ok(Command::Help(MAIN_HELP)),
             Some("run") => Ok(Command::Help(RUN_HELP)),
             Some("serve") => Ok(Command::Help(SERVE_HELP)),
+            Some("image") => Ok(Command::Help(crate::image::IMAGE_HELP)),
             Some(other) => Err(usage(
                 format!("no help for '{other}': commands are run and serve"),
                 "",
@@ -118,6 +137,7 @@ pub fn parse(args: &[String]) -> Result<Command, UsageError> {
         },
         "run" => parse_run(rest),
         "serve" => parse_serve(rest),
+        "image" => Ok(Command::Image(rest.to_vec())),
         other if other.starts_with('-') => Err(usage(format!("unknown option '{other}'"), "")),
         other => Err(usage(format!("unknown command '{other}'"), "")),
     }
@@ -214,11 +234,20 @@ fn parse_run(args: &[String]) -> Result<Command, UsageError> {
     let mut opts = Options::new("run", args);
     let (mut root, mut env, mut cwd, mut log) =
         (PathBuf::from("/"), Vec::new(), "/".to_string(), false);
+    let mut user = None;
+    let (mut image, mut overlay, mut reset) = (None, None, false);
     while let Some(opt) = opts.next_option() {
         match opt.name {
             "-h" | "--help" => return Ok(Command::Help(RUN_HELP)),
             "--root" => root = PathBuf::from(opts.value(&opt)?),
             "--cwd" => cwd = opts.value(&opt)?.to_string(),
+            "--user" => user = Some(opts.value(&opt)?.to_string()),
+            "--image" => image = Some(PathBuf::from(opts.value(&opt)?)),
+            "--overlay" => overlay = Some(PathBuf::from(opts.value(&opt)?)),
+            "--reset" => {
+                opts.flag(&opt)?;
+                reset = true;
+            }
             "--log" => {
                 opts.flag(&opt)?;
                 log = true;
@@ -236,10 +265,17 @@ fn parse_run(args: &[String]) -> Result<Command, UsageError> {
     let Some((program, rest)) = opts.rest().split_first() else {
         return Err(opts.error("no PROGRAM given".into()));
     };
+    if image.is_none() && (overlay.is_some() || reset) {
+        return Err(opts.error("--overlay and --reset need --image".into()));
+    }
     Ok(Command::Run(RunArgs {
         root,
+        image,
+        overlay,
+        reset,
         env,
         cwd,
+        user,
         log,
         program: program.clone(),
         args: rest.to_vec(),
@@ -290,13 +326,29 @@ mod tests {
 
     #[test]
     fn run_options_in_both_spellings() {
-        let r = run("run --root /r --env A=1 --env=B=x=y --cwd=/tmp --log -- /bin/sh -c --env");
+        let r = run(
+            "run --root /r --env A=1 --env=B=x=y --cwd=/tmp --user=user --log -- /bin/sh -c --env",
+        );
         assert_eq!(r.root, PathBuf::from("/r"));
+        assert_eq!(r.user.as_deref(), Some("user"));
         assert_eq!(r.env, ["A=1", "B=x=y"]);
         assert_eq!(r.cwd, "/tmp");
         assert!(r.log);
         assert_eq!(r.program, "/bin/sh");
         assert_eq!(r.args, ["-c", "--env"]);
+    }
+
+    #[test]
+    fn run_from_an_image() {
+        let r = run("run --image /i.ext2 --overlay=/o --reset -- /bin/sh");
+        assert_eq!(r.image, Some(PathBuf::from("/i.ext2")));
+        assert_eq!((r.overlay, r.reset), (Some(PathBuf::from("/o")), true));
+        let r = run("run /bin/sh");
+        assert_eq!((r.image, r.overlay, r.reset), (None, None, false));
+        assert_eq!(
+            p("image ls x /").unwrap(),
+            Command::Image(vec!["ls".into(), "x".into(), "/".into()])
+        );
     }
 
     #[test]

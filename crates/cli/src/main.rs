@@ -1,9 +1,11 @@
-//! The `tabvm` command: runs i386 Linux programs natively (`tabvm run`) and
-//! serves the web app (`tabvm serve`). Argument parsing is in `args`, each
-//! command in its own module; this file maps results to exit statuses.
+//! The `tabvm` command: runs i386 Linux programs natively (`tabvm run`),
+//! serves the web app (`tabvm serve`) and handles disk images (`tabvm
+//! image`). Argument parsing is in `args`, each command in its own module;
+//! this file maps results to exit statuses.
 
 mod args;
 mod http;
+mod image;
 mod run;
 mod serve;
 
@@ -40,6 +42,10 @@ fn main() -> ExitCode {
         }
         Ok(Command::Serve(serve_args)) => match serve::serve(&serve_args) {
             Ok(()) => 0,
+            Err(message) => fail(&message, EXIT_FAILURE),
+        },
+        Ok(Command::Image(image_args)) => match image::main(&image_args) {
+            Ok(status) => status,
             Err(message) => fail(&message, EXIT_FAILURE),
         },
         Err(args::UsageError(message)) => fail(&message, EXIT_FAILURE),

@@ -5,12 +5,14 @@
 //! arrives or the kernel's `wake_at` passes. Only this loop ever waits; the
 //! kernel never does (DESIGN rule 1).
 
+use std::path::Path;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::Duration;
 
 use tabvm_host::{
     console_events, is_terminal, window_size, Clock, ConsoleEvent, HostDirFs, NativeHost, RawMode,
 };
+use tabvm_kernel::vfs::FileSystem;
 use tabvm_kernel::{Config, Kernel, RunStatus, Spawn, SpawnError};
 
 use crate::args::RunArgs;
@@ -21,31 +23,43 @@ pub struct RunError(pub String, pub i32);
 
 /// Runs the program and returns the guest's exit status.
 pub fn run(args: RunArgs, log: bool) -> Result<i32, RunError> {
-    let root = &args.root;
-    if !root.is_dir() {
-        let what = if root.exists() {
-            "is not a directory"
-        } else {
-            "does not exist"
-        };
-        return Err(RunError(
-            format!("root directory '{}' {what}", root.display()),
-            EXIT_FAILURE,
-        ));
-    }
-    let fs = HostDirFs::new(root).map_err(|e| {
-        RunError(
-            format!("cannot use '{}' as the root: {e}", root.display()),
-            EXIT_FAILURE,
-        )
-    })?;
+    let (fs, passwd, passwd_place): (Box<dyn FileSystem>, _, _) = match &args.image {
+        Some(image) => {
+            let (fs, passwd) = crate::image::root::open(image, args.overlay.as_deref(), args.reset)
+                .map_err(|e| RunError(e, EXIT_FAILURE))?;
+            (
+                Box::new(fs),
+                passwd,
+                format!("/etc/passwd of {}", image.display()),
+            )
+        }
+        None => {
+            let fs = host_root(&args.root)?;
+            let path = args.root.join("etc/passwd");
+            let passwd = std::fs::read_to_string(&path).unwrap_or_default();
+            (Box::new(fs), passwd, path.display().to_string())
+        }
+    };
+    let (uid, gid) = match &args.user {
+        Some(u) => {
+            resolve_user(&passwd, &passwd_place, u).map_err(|e| RunError(e, EXIT_FAILURE))?
+        }
+        None => (0, 0),
+    };
     let stdin_tty = is_terminal(0);
     let config = Config {
-        root: Box::new(fs),
+        root: fs,
         tty: [stdin_tty, is_terminal(1), is_terminal(2)],
         log,
     };
     let mut kernel = Kernel::new(config, Box::new(NativeHost::new()));
+    // A guest root other than the host's own is a whole system: it gets a
+    // tmpfs /tmp like a booted one (with root /, the host's /tmp stays
+    // visible, as under qemu-user).
+    if args.image.is_some() || args.root.canonicalize().is_ok_and(|r| r != Path::new("/")) {
+        kernel.private_tmp();
+    }
+    kernel.set_trace(std::env::var_os("TABVM_TRACE").is_some_and(|v| v == "1"));
     if let Some((rows, cols)) = window_size(0).filter(|_| stdin_tty) {
         kernel.console_resize(rows, cols);
     }
@@ -56,6 +70,8 @@ pub fn run(args: RunArgs, log: bool) -> Result<i32, RunError> {
         argv,
         envp: args.env,
         cwd: args.cwd,
+        uid,
+        gid,
     };
     kernel.spawn(spawn).map_err(|e| {
         let status = match e {
@@ -70,6 +86,27 @@ pub fn run(args: RunArgs, log: bool) -> Result<i32, RunError> {
     let raw = stdin_tty.then(RawMode::enable).and_then(Result::ok);
     let events = console_events(raw.is_some());
     Ok(drive(&mut kernel, &events))
+}
+
+/// The host directory `root` as the guest root.
+fn host_root(root: &Path) -> Result<HostDirFs, RunError> {
+    if !root.is_dir() {
+        let what = if root.exists() {
+            "is not a directory"
+        } else {
+            "does not exist"
+        };
+        return Err(RunError(
+            format!("root directory '{}' {what}", root.display()),
+            EXIT_FAILURE,
+        ));
+    }
+    HostDirFs::new(root).map_err(|e| {
+        RunError(
+            format!("cannot use '{}' as the root: {e}", root.display()),
+            EXIT_FAILURE,
+        )
+    })
 }
 
 /// Runs the kernel until the guest exits or tabvm is told to stop.
@@ -124,4 +161,26 @@ fn deliver(kernel: &mut Kernel, event: ConsoleEvent) -> Option<i32> {
         ConsoleEvent::Signal(sig) => return Some(128 + sig),
     }
     None
+}
+
+/// The uid and gid of `--user`: `UID:GID`, or a name or uid looked up in the
+/// root's /etc/passwd, `passwd`, found at `place` (a uid it lacks runs with
+/// the same number as gid).
+fn resolve_user(passwd: &str, place: &str, user: &str) -> Result<(u32, u32), String> {
+    if let Some((u, g)) = user.split_once(':') {
+        return match (u.parse(), g.parse()) {
+            (Ok(u), Ok(g)) => Ok((u, g)),
+            _ => Err(format!("--user wants NAME, UID or UID:GID, got '{user}'")),
+        };
+    }
+    let entry = passwd.lines().find_map(|line| {
+        let f: Vec<&str> = line.split(':').collect();
+        let ids = (f.get(2)?.parse().ok()?, f.get(3)?.parse().ok()?);
+        (f[0] == user || f[2] == user).then_some(ids)
+    });
+    match (entry, user.parse::<u32>()) {
+        (Some(ids), _) => Ok(ids),
+        (None, Ok(uid)) => Ok((uid, uid)),
+        (None, Err(_)) => Err(format!("no user '{user}' in {place}")),
+    }
 }

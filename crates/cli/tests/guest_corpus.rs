@@ -4,7 +4,8 @@
 //!
 //! Companion files next to `name.c` customise a run: `name.args` (one argument per
 //! line), `name.env` (`KEY=value` per line; the environment is otherwise empty) and
-//! `name.stdin` (otherwise stdin is `/dev/null`). Each run gets a fresh, empty working
+//! `name.stdin` (otherwise stdin is `/dev/null`); a first line `// cflags: <flags>`
+//! adds compiler flags (e.g. `-msse2 -mssse3`). Each run gets a fresh, empty working
 //! directory with the same path natively and under tabvm, so programs may create files
 //! with fixed relative names; the files left there must match too (DESIGN rule 4).
 //!
@@ -20,7 +21,7 @@ use common::{
 };
 use std::ffi::OsString;
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 const OPT_LEVELS: &[&str] = &["-O0", "-O2"];
 
@@ -56,8 +57,10 @@ impl Case {
 
     /// Builds, runs both ways and returns a description of any difference.
     fn check(&self) -> Option<String> {
+        let extra = extra_flags(&self.src);
         let mut flags = I386_STATIC.to_vec();
         flags.push(self.opt);
+        flags.extend(extra.iter().map(String::as_str));
         let program = match common::compile(&self.src, &flags, self.opt.trim_start_matches('-')) {
             Ok(p) => p,
             Err(e) => return Some(format!("build failed: {e}")),
@@ -78,6 +81,17 @@ impl Case {
         .collect();
         (!diffs.is_empty()).then(|| diffs.join("\n"))
     }
+}
+
+/// Compiler flags a program asks for on its first line, as in
+/// `// cflags: -msse2 -mssse3`.
+fn extra_flags(src: &Path) -> Vec<String> {
+    let text = fs::read_to_string(src).unwrap_or_default();
+    let first = text.lines().next().unwrap_or("");
+    first
+        .strip_prefix("// cflags:")
+        .map(|f| f.split_whitespace().map(String::from).collect())
+        .unwrap_or_default()
 }
 
 fn corpus() -> Vec<PathBuf> {

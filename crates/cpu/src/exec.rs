@@ -19,7 +19,7 @@
 //!
 //! [`Cpu::step`] maps the iced-x86 mnemonic onto a handler named for its
 //! topic module in `interp/`; anything not handled there is offered to the
-//! x87 unit, then reported as #UD.
+//! x87 unit, then to the SIMD units (`simd/`), then reported as #UD.
 
 use iced_x86::{Instruction, Mnemonic as M, OpKind};
 use tabvm_mem::{AddressSpace, Fault};
@@ -314,6 +314,9 @@ impl Cpu {
             | M::Prefetcht1
             | M::Prefetcht2
             | M::Prefetchw => Ok(()),
+            // Without shadow stacks (CET), RDSSP is a no-op that leaves its
+            // register alone; glibc's cancellation unwinding probes with it.
+            M::Rdsspd => Ok(()),
             M::Hlt
             | M::Cli
             | M::Sti
@@ -340,10 +343,9 @@ impl Cpu {
             | M::Clts
             | M::Lmsw => Err(Exit::GeneralProtection),
             M::INVALID | M::Ud0 | M::Ud1 | M::Ud2 => Err(Exit::InvalidOpcode),
-            _ => match crate::x87::execute(self, mem, insn) {
-                Some(result) => result,
-                None => Err(Exit::InvalidOpcode),
-            },
+            _ => crate::x87::execute(self, mem, insn)
+                .or_else(|| crate::simd::execute(self, mem, insn))
+                .unwrap_or(Err(Exit::InvalidOpcode)),
         }
     }
 }

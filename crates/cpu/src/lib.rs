@@ -23,9 +23,13 @@
 //!   `string`, `data`, `stack`, `control`, `misc` (flags, BCD).
 //! - `operand`: effective addresses and sized operand access.
 //! - `cpuid`: identification; reports exactly what is implemented
-//!   (GenuineIntel family 6, FPU TSC CX8 CMOV).
+//!   (GenuineIntel family 6, FPU TSC CX8 CMOV CLFSH MMX FXSR SSE SSE2 SSE3
+//!   SSSE3).
 //! - `x87/`: the floating-point unit, entered from the dispatcher for any
-//!   instruction the integer part does not know.
+//!   instruction the integer part does not know; its [`Fpu`] also holds the
+//!   SSE registers.
+//! - `simd/`: MMX, SSE, SSE2, SSE3, SSSE3, `fxsave`/`fxrstor`, MXCSR; tried
+//!   after the x87.
 //!
 //! ```no_run
 //! use tabvm_cpu::{BlockCache, Cpu, Exit};
@@ -45,10 +49,12 @@ mod fast;
 mod flags;
 mod interp;
 mod operand;
+mod simd;
 mod state;
 mod x87;
 
 pub use cache::{mnemonic_name, BlockCache};
+pub use cpuid::{FEATURES_ECX as CPUID_FEATURES_ECX, FEATURES_EDX as CPUID_FEATURES_EDX};
 pub use exit::Exit;
 pub use state::{Cpu, Reg, Segment, TlsDescriptor, TLS_FIRST_ENTRY, USER_CS, USER_DS};
-pub use x87::Fpu;
+pub use x87::{Fpu, FXSAVE_SIZE};

@@ -6,7 +6,9 @@
 //!   [`Completion::Pending`] — a device waiting for data (a chunk being
 //!   fetched) says so instead of blocking, and the kernel parks the guest task
 //!   and restarts its syscall later (DESIGN rule 1). Devices: [`MemoryDevice`],
-//!   and two test wrappers, [`FaultDevice`] and [`TraceDevice`].
+//!   [`OverlayDevice`] (a read-only base plus a [`BlockStore`] of written
+//!   blocks; `dev::overlay::log` is the crash-safe format of a store kept in
+//!   a file), and two test wrappers, [`FaultDevice`] and [`TraceDevice`].
 //! - [`manifest`]: the chunked-image manifest (image size, 128 KiB chunks,
 //!   each named by its SHA-256 or `"zero"`), its parser with precise errors,
 //!   and the splitter that turns an image into deduplicated chunks.
@@ -29,6 +31,7 @@ pub mod manifest;
 
 pub use dev::fault::{FaultDevice, FaultPlan};
 pub use dev::memory::MemoryDevice;
+pub use dev::overlay::{BlockStore, MemoryStore, OverlayDevice};
 pub use dev::trace::{Op, TraceDevice, TraceEntry};
 pub use dev::{BlockDevice, Completion, DiskError};
 pub use manifest::{chunk_file_name, ChunkHash, ChunkRef, Compression, Manifest, ManifestError};

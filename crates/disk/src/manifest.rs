@@ -298,6 +298,25 @@ impl Manifest {
         (manifest, stored)
     }
 
+    /// A manifest for an image of `size` bytes cut elsewhere (e.g. streamed
+    /// from a file); `chunks` must cover exactly `size`.
+    pub fn from_chunks(size: u64, chunks: Vec<ChunkRef>) -> Result<Self, ManifestError> {
+        let expected = size.div_ceil(CHUNK_SIZE.into());
+        let found = chunks.len() as u64;
+        if found != expected {
+            return Err(ManifestError::ChunkCount {
+                size,
+                expected,
+                found,
+            });
+        }
+        Ok(Self {
+            size,
+            compression: Compression::None,
+            chunks,
+        })
+    }
+
     /// Image size in bytes.
     pub fn size(&self) -> u64 {
         self.size

@@ -186,6 +186,12 @@ impl HostDirFs {
     }
 }
 
+/// Makes the guest's creator own a new node, as far as the host allows:
+/// a host process running as root gives it away, any other keeps it.
+fn give_to(path: &Path, who: Creator) {
+    let _ = std::os::unix::fs::lchown(path, Some(who.uid), Some(who.gid));
+}
+
 impl FileSystem for HostDirFs {
     fn root(&self) -> Ino {
         self.root_ino
@@ -334,7 +340,7 @@ impl FileSystem for HostDirFs {
         name: &[u8],
         kind: FileType,
         perm: u32,
-        _who: Creator,
+        who: Creator,
     ) -> Result<Ino, Errno> {
         let (p, rel) = self.child_path(dir, name)?;
         match kind {
@@ -356,9 +362,16 @@ impl FileSystem for HostDirFs {
                     .and_then(|f| f.set_permissions(fs::Permissions::from_mode(perm)))
                     .map_err(errno)?;
             }
+            // A socket node: binding a host socket leaves one (unused here;
+            // the kernel keeps the guest's socket).
+            FileType::Socket => {
+                drop(std::os::unix::net::UnixListener::bind(&p).map_err(errno)?);
+                fs::set_permissions(&p, fs::Permissions::from_mode(perm)).map_err(errno)?;
+            }
             // Fifos and device nodes would need mknod (an unsafe call).
             _ => return Err(Errno::EPERM),
         }
+        give_to(&p, who);
         let m = fs::symlink_metadata(&p).map_err(errno)?;
         let ino = self.key(&m);
         self.paths.insert(ino, rel);
@@ -370,10 +383,11 @@ impl FileSystem for HostDirFs {
         dir: Ino,
         name: &[u8],
         target: &[u8],
-        _who: Creator,
+        who: Creator,
     ) -> Result<Ino, Errno> {
         let (p, rel) = self.child_path(dir, name)?;
         std::os::unix::fs::symlink(OsStr::from_bytes(target), &p).map_err(errno)?;
+        give_to(&p, who);
         let ino = self.key(&fs::symlink_metadata(&p).map_err(errno)?);
         self.paths.insert(ino, rel);
         Ok(ino)

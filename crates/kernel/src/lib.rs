@@ -15,6 +15,7 @@
 pub mod abi;
 mod host;
 mod loader;
+mod net;
 mod sched;
 mod signal;
 mod sys;
@@ -52,6 +53,9 @@ pub struct Spawn {
     pub envp: Vec<String>,
     /// Guest working directory.
     pub cwd: String,
+    /// The user and group it runs as (real, effective, saved and fs ids).
+    pub uid: u32,
+    pub gid: u32,
 }
 
 /// Why `spawn` could not start a program; the message is for a human.
@@ -115,6 +119,22 @@ pub struct Kernel {
     /// Things already logged once: (topic, number).
     pub(crate) logged: BTreeSet<(&'static str, u32)>,
     pub(crate) syscalls: sys::Table,
+    /// Versions of the files mapped `MAP_SHARED` (see `task/filemap.rs`).
+    pub(crate) shares: task::filemap::Shares,
+    /// Log every system call (see [`Kernel::set_trace`]).
+    pub(crate) trace: bool,
+    /// Names of bound UNIX sockets.
+    pub(crate) net: net::Net,
+    /// Advisory file locks (`flock`, `fcntl`).
+    pub(crate) locks: vfs::lock::LocksRef,
+    /// Pseudo-terminal pairs.
+    pub(crate) ptys: vfs::pty::Ptys,
+    /// CPU time all tasks used (`/proc/stat`), and processes and threads
+    /// created, since boot.
+    pub(crate) cpu_usage: task::Usage,
+    pub(crate) forks: u64,
+    /// Counts futex waits begun, to wake waiters in arrival order.
+    pub(crate) futex_seq: u64,
 }
 
 impl Kernel {
@@ -133,7 +153,15 @@ impl Kernel {
             last_run: 0,
             yielded: false,
             logged: BTreeSet::new(),
+            shares: Default::default(),
+            trace: false,
             syscalls: sys::Table::new(),
+            net: net::Net::default(),
+            locks: vfs::lock::LocksRef::default(),
+            ptys: vfs::pty::Ptys::default(),
+            cpu_usage: task::Usage::default(),
+            forks: 0,
+            futex_seq: 0,
         }
     }
 
@@ -159,7 +187,10 @@ impl Kernel {
             path.as_bytes(),
             bytes(&spawn.argv),
             &bytes(&spawn.envp),
-            Creds::default(),
+            Creds {
+                uid: spawn.uid,
+                gid: spawn.gid,
+            },
         )
         .map_err(|e| match e {
             ExecError::Errno(Errno::ENOENT | Errno::ENOTDIR) => {
@@ -178,6 +209,7 @@ impl Kernel {
         })?;
         let pid = self.alloc_pid();
         let mut task = Task::new(pid, self.vfs.stdio(), fs, self.now.monotonic_ns);
+        task.creds = task::Creds::new(spawn.uid, spawn.gid);
         self.install(&mut task, loaded);
         if self.init_status.take().is_some() {
             self.init = None;
@@ -221,6 +253,19 @@ impl Kernel {
 
     /// Writes one diagnostic line once per `(topic, key)` when logging is on
     /// (topics: `"syscall"` numbers, `"insn"` addresses, `"feature"`…).
+    /// Gives the guest its own empty `/tmp` (a tmpfs, as a booted system
+    /// has), hiding the root's: for roots that are whole systems, so runs
+    /// do not see each other's files there.
+    pub fn private_tmp(&mut self) {
+        self.vfs.private_tmp();
+    }
+
+    /// Logs every system call from now on (`strace`-like, for debugging):
+    /// `[tid] name(ebx, ecx, edx, …) = result`.
+    pub fn set_trace(&mut self, on: bool) {
+        self.trace = on;
+    }
+
     pub(crate) fn log_once_in(&mut self, topic: &'static str, key: u32, line: &str) {
         if self.log && self.logged.insert((topic, key)) {
             self.host.log(line);

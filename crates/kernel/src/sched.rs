@@ -17,8 +17,8 @@ use tabvm_cpu::{Exit, Reg};
 use crate::abi::errno::Errno;
 use crate::abi::signal::*;
 use crate::signal::{bit, deliver::post, SigInfo, Trap};
-use crate::sys::SysError;
-use crate::task::{shared, Mm, RunState, Task};
+use crate::sys::{SysError, SysResult};
+use crate::task::{filemap, shared, Mm, RunState, Task, Usage};
 use crate::{Kernel, Now, RunStatus};
 
 /// Guest instructions one `run` call executes at most, across tasks: small
@@ -45,10 +45,10 @@ impl Kernel {
                 break;
             };
             self.last_run = pid;
-            sync_shared(&task, shared::adopt);
+            sync_shared(&task, Sync::Adopt);
             // Keyed by tid, which execve may change (to the process id).
             let used = self.run_task(&mut task, SLICE.min(budget));
-            sync_shared(&task, shared::publish);
+            sync_shared(&task, Sync::Publish);
             budget = budget.saturating_sub(used.max(1));
             match task.exiting.take() {
                 Some(status) => self.finish_exit(task, status),
@@ -160,7 +160,12 @@ impl Kernel {
                 let Mm { space, code, .. } = &mut *mm;
                 task.cpu.run(space, code, slice - used)
             };
-            used += task.cpu.retired().saturating_sub(before).max(1);
+            let ran = task.cpu.retired().saturating_sub(before).max(1);
+            used += ran;
+            // Nominal 1 GHz: one instruction is one nanosecond of user time.
+            task.usage.user_ns += ran;
+            self.cpu_usage.user_ns += ran;
+            task.tick_cpu_timers();
             match exit {
                 Exit::Syscall => {
                     self.syscall(task);
@@ -185,6 +190,19 @@ impl Kernel {
         let c = &task.cpu;
         let nr = c.reg(Reg::Eax);
         let args = [Reg::Ebx, Reg::Ecx, Reg::Edx, Reg::Esi, Reg::Edi, Reg::Ebp].map(|r| c.reg(r));
+        // Unpublished writes through a mapping must neither be missed by the
+        // call nor overwritten when the caller adopts after it.
+        if crate::sys::memory::sees_file_data(nr)
+            || crate::sys::memory::writes_file_data(nr).is_some()
+        {
+            let mut mm = task.mm.borrow_mut();
+            if filemap::has_writable_shares(&mm.file_maps) {
+                let Mm {
+                    space, file_maps, ..
+                } = &mut *mm;
+                filemap::publish(space, file_maps);
+            }
+        }
         let result = match self.syscalls.get(nr) {
             Some(handler) => handler(self, task, args),
             None => {
@@ -197,6 +215,9 @@ impl Kernel {
                 Err(Errno::ENOSYS.into())
             }
         };
+        if self.trace {
+            self.trace_syscall(task.tid, nr, args, &result);
+        }
         let value = match result {
             Ok(v) => v,
             Err(SysError::Errno(e)) => e.as_return(),
@@ -211,7 +232,47 @@ impl Kernel {
         };
         task.cpu.set_reg(Reg::Eax, value);
         task.restart_deadline = None;
+        // System time counts completed calls (a parked call's retries are
+        // waiting, not work).
+        task.usage.sys_ns += Usage::SYSCALL_NS;
+        self.cpu_usage.sys_ns += Usage::SYSCALL_NS;
+        task.tick_cpu_timers();
         self.gen += 1;
+        if !self.shares.is_empty() {
+            if let Some(fd_arg) = crate::sys::memory::writes_file_data(nr) {
+                self.file_written(task, fd_arg.map(|i| args[i]));
+            }
+        }
+    }
+
+    fn trace_syscall(&mut self, tid: u32, nr: u32, args: [u32; 6], result: &SysResult) {
+        let name = crate::sys::name(nr).unwrap_or("unknown");
+        let outcome = match result {
+            Ok(v) => format!("{v:#x}"),
+            Err(SysError::Errno(e)) => format!("-{}", e.0),
+            Err(SysError::Block { .. }) => "(parked)".to_owned(),
+        };
+        let a = args.map(|a| format!("{a:#x}")).join(", ");
+        self.host.log(&format!("[{tid}] {name}({a}) = {outcome}"));
+    }
+
+    /// Makes shared mappings of a file just written (by descriptor `fd`, or
+    /// any file for `None`) re-read it: the caller's at once, the others'
+    /// before their next turn.
+    fn file_written(&mut self, task: &Task, fd: Option<u32>) {
+        let key = match fd {
+            Some(fd) => {
+                let Ok(file) = task.files.borrow().get(fd) else {
+                    return;
+                };
+                let key = file.borrow().node.as_ref().map(|n| (n.dev, n.loc.ino));
+                let Some(key) = key else { return };
+                Some(key)
+            }
+            None => None,
+        };
+        self.shares.written(key);
+        sync_shared(task, Sync::Adopt);
     }
 
     /// Turns a CPU fault into the signal Linux sends for it.
@@ -228,6 +289,7 @@ impl Kernel {
             ),
             Exit::InvalidOpcode => (Trap::INVALID_OPCODE, 0),
             Exit::DivideError => (Trap::DIVIDE, 0),
+            Exit::FpuError if task.cpu.fpu.unmasked_exceptions().1 => (Trap::SIMD_ERROR, 0),
             Exit::FpuError => (Trap::FPU_ERROR, 0),
             Exit::Breakpoint => (Trap::BREAKPOINT, 0),
             Exit::GeneralProtection => (Trap::GENERAL_PROTECTION, 0),
@@ -252,7 +314,10 @@ impl Kernel {
                 SigInfo::fault(SIGILL, ILL_ILLOPN, eip)
             }
             Exit::DivideError => SigInfo::fault(SIGFPE, FPE_INTDIV, eip),
-            Exit::FpuError => SigInfo::fault(SIGFPE, FPE_FLTINV, eip),
+            Exit::FpuError => {
+                let (pending, _) = task.cpu.fpu.unmasked_exceptions();
+                SigInfo::fault(SIGFPE, fpe_code(pending), eip)
+            }
             Exit::Breakpoint => SigInfo::fault(SIGTRAP, SI_KERNEL, 0),
             Exit::GeneralProtection => SigInfo::fault(SIGSEGV, SI_KERNEL, 0),
             Exit::Syscall | Exit::Budget => return,
@@ -261,9 +326,50 @@ impl Kernel {
     }
 }
 
-/// Runs `shared::adopt` or `shared::publish` on `task`'s shared ranges.
-fn sync_shared(task: &Task, f: fn(&mut tabvm_mem::AddressSpace, &mut [shared::SharedAnon])) {
+/// The `si_code` of a floating-point fault, from its unmasked exception
+/// bits, in Linux's order of precedence.
+fn fpe_code(pending: u16) -> i32 {
+    if pending & 0x01 != 0 {
+        FPE_FLTINV
+    } else if pending & 0x04 != 0 {
+        FPE_FLTDIV
+    } else if pending & 0x08 != 0 {
+        FPE_FLTOVF
+    } else if pending & 0x12 != 0 {
+        FPE_FLTUND
+    } else if pending & 0x20 != 0 {
+        FPE_FLTRES
+    } else {
+        FPE_FLTINV
+    }
+}
+
+/// Which way [`sync_shared`] exchanges a task's shared memory.
+#[derive(Clone, Copy)]
+enum Sync {
+    /// Take in what other processes published (start of a turn).
+    Adopt,
+    /// Hand out this task's writes (end of a turn).
+    Publish,
+}
+
+/// Synchronises `task`'s shared anonymous ranges and shared file mappings.
+fn sync_shared(task: &Task, way: Sync) {
     let mut mm = task.mm.borrow_mut();
-    let Mm { space, shared, .. } = &mut *mm;
-    f(space, shared);
+    let Mm {
+        space,
+        shared,
+        file_maps,
+        ..
+    } = &mut *mm;
+    match way {
+        Sync::Adopt => {
+            shared::adopt(space, shared);
+            filemap::adopt(space, file_maps);
+        }
+        Sync::Publish => {
+            shared::publish(space, shared);
+            filemap::publish(space, file_maps);
+        }
+    }
 }

@@ -135,6 +135,8 @@ fn spawn_args(path: &str, argv: &[&str]) -> Spawn {
         argv: argv.iter().map(|s| s.to_string()).collect(),
         envp: vec!["HOME=/".into(), "LANG=C".into()],
         cwd: "/".into(),
+        uid: 0,
+        gid: 0,
     }
 }
 

@@ -543,6 +543,26 @@ impl AddressSpace {
         self.pte(addr).is_some_and(|p| p.frame.is_some())
     }
 
+    /// How many pages of `[start, end)` hold a frame of their own (not the
+    /// shared zero page): the resident set `/proc` reports.
+    pub fn resident_pages(&self, start: u32, end: u32) -> u32 {
+        let mut count = 0;
+        let mut at = u64::from(start & !(PAGE_SIZE - 1));
+        while at < u64::from(end) {
+            let Some(table) = &self.dir[(at >> 22) as usize] else {
+                // A missing table: skip its 4 MiB.
+                at = (at | 0x3f_ffff) + 1;
+                continue;
+            };
+            let frame = table[((at >> 12) & 1023) as usize].frame.as_ref();
+            if frame.is_some_and(|f| !Rc::ptr_eq(f, &self.zero)) {
+                count += 1;
+            }
+            at += u64::from(PAGE_SIZE);
+        }
+        count
+    }
+
     /// The mapping containing `addr`, if any.
     pub fn region(&self, addr: u32) -> Option<&Region> {
         self.regions.find(addr)

@@ -1,5 +1,5 @@
 //! The engine as a WebAssembly module for a Web Worker: a [`Vm`] built from
-//! a tar of the root file system, running busybox `sh` on one console.
+//! a tar of the root file system, running a login shell on one console.
 //!
 //! The worker (`web/worker.js`) owns the loop: it calls [`Vm::run`] for a
 //! slice, posts the console output to the page, and yields to the event

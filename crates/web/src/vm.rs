@@ -7,15 +7,22 @@ use tabvm_kernel::vfs::MemFs;
 use tabvm_kernel::{Config, Kernel, RunStatus, Spawn};
 use wasm_bindgen::prelude::*;
 
-/// The shell each console session runs: a login shell, so it reads
-/// /etc/profile (the prompt) like a terminal login would.
-const SHELL: &str = "/bin/sh";
-const SHELL_ARGV: [&str; 2] = ["sh", "-l"];
-const SHELL_ENV: [&str; 4] = [
-    "HOME=/root",
-    "PATH=/bin:/sbin:/usr/bin:/usr/sbin",
+/// The session each console runs: a login shell of the unprivileged user in
+/// its home, so bash reads /etc/profile and ~/.bashrc (the prompt) as a
+/// terminal login would.
+const SHELL: &str = "/bin/bash";
+const SHELL_ARGV: [&str; 2] = ["bash", "--login"];
+const HOME: &str = "/home/user";
+/// `user`'s uid, and the gid of its group `user` (dev/debian-root.sh).
+const USER_ID: u32 = 1000;
+const SHELL_ENV: [&str; 7] = [
+    "HOME=/home/user",
+    "USER=user",
+    "LOGNAME=user",
+    "SHELL=/bin/bash",
+    "PATH=/usr/local/bin:/usr/bin:/bin",
     "TERM=xterm-256color",
-    "USER=root",
+    "LANG=C.UTF-8",
 ];
 
 /// A virtual machine whose console is the page's terminal.
@@ -76,7 +83,7 @@ impl Vm {
     pub fn new(root_tar: &[u8], output: Function, log: bool) -> Result<Vm, JsError> {
         crate::panic::install_hook();
         let root =
-            MemFs::from_tar(root_tar).map_err(|e| JsError::new(&format!("root.tar: {e}")))?;
+            MemFs::from_tar(root_tar).map_err(|e| JsError::new(&format!("root archive: {e}")))?;
         let config = Config {
             root: Box::new(root),
             tty: [true; 3],
@@ -88,15 +95,16 @@ impl Vm {
         })
     }
 
-    /// Starts the shell on the console. Once per VM: the kernel reports
-    /// the exit of its first process and ends there, so the worker makes a
-    /// new VM for the next shell.
+    /// Starts a login shell on the console; after the previous one's exit
+    /// has been reported, a new one on the same files.
     pub fn spawn_shell(&mut self) -> Result<(), JsError> {
         let spawn = Spawn {
             path: SHELL.into(),
             argv: SHELL_ARGV.map(String::from).into(),
             envp: SHELL_ENV.map(String::from).into(),
-            cwd: "/root".into(),
+            cwd: HOME.into(),
+            uid: USER_ID,
+            gid: USER_ID,
         };
         self.kernel
             .spawn(spawn)

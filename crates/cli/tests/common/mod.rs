@@ -12,6 +12,8 @@
     reason = "each test binary includes this module and uses a subset"
 )]
 
+pub mod debian;
+
 use std::ffi::OsString;
 use std::fs;
 use std::io::ErrorKind;

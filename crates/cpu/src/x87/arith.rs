@@ -229,6 +229,28 @@ pub(super) fn sqrt(a: F80, round: Round, bits: u32) -> (F80, Exc) {
     with_precision(compute, denormal(&[a]), round, bits)
 }
 
+/// The square root of an IEEE single (`double` false) or double for the
+/// SSE unit, rounded by `round`: the root computed here rounded to 24 or 53
+/// bits is the IEEE result, since a root is never denormal and never
+/// overflows. Returns the result bits and the exception bits (the x87 and
+/// MXCSR flags share their positions).
+pub(crate) fn ieee_sqrt(bits: u64, double: bool, round: Round) -> (u64, Exc) {
+    let (a, load) = if double {
+        F80::from_f64(bits)
+    } else {
+        F80::from_f32(bits as u32)
+    };
+    let (r, exc) = sqrt(a, round, if double { 53 } else { 24 });
+    let (out, store) = if double {
+        r.to_f64(round)
+    } else {
+        let (v, e) = r.to_f32(round);
+        (v.into(), e)
+    };
+    // A quieted SNaN is already reported by the load.
+    (out, load | exc | (store & !super::f80::IE))
+}
+
 /// Integer square root of `m × 4^k` (bit pairs from the top, restoring) and
 /// whether it is exact.
 fn isqrt_scaled(m: u128, k: u32) -> (u128, bool) {
@@ -328,15 +350,17 @@ pub(super) fn xtract(a: F80) -> (F80, F80, Exc) {
 /// `fprem` (quotient truncated, `ieee` false) and `fprem1` (rounded to
 /// nearest): the new ST(0), condition codes and exceptions. When the
 /// exponents differ by 64 or more only a partial reduction is done and C2
-/// is set, with the reduction size the hardware uses.
-pub(super) fn prem(a: F80, b: F80, ieee: bool) -> (F80, u16, Exc) {
+/// is set, with the reduction size the hardware uses. A NaN result (NaN
+/// operand or invalid operation) gives no condition codes (`None`): the
+/// hardware then clears C2 and leaves the quotient bits as they were.
+pub(super) fn prem(a: F80, b: F80, ieee: bool) -> (F80, Option<u16>, Exc) {
     if let Some((r, exc)) = nan_operands(a, b) {
-        return (r, 0, exc);
+        return (r, None, exc);
     }
     let de = denormal(&[a, b]);
     match (a.class(), b.class()) {
-        (Class::Infinity, _) | (_, Class::Zero) => return (F80::INDEFINITE, 0, IE),
-        (Class::Zero, _) | (_, Class::Infinity) => return (a, 0, de),
+        (Class::Infinity, _) | (_, Class::Zero) => return (F80::INDEFINITE, None, IE),
+        (Class::Zero, _) | (_, Class::Infinity) => return (a, Some(0), de),
         _ => {}
     }
     let (x, y) = (a.to_ap(), b.to_ap());
@@ -345,7 +369,7 @@ pub(super) fn prem(a: F80, b: F80, ieee: bool) -> (F80, u16, Exc) {
     let mb = u128::from(F80::from_ap(y.abs().scalbn(-eb)).mant);
     let d = ea - eb;
     if d < -1 || (d == -1 && !ieee) {
-        return (a, 0, de);
+        return (a, Some(0), de);
     }
     // Long division of the significands, one quotient bit per exponent step;
     // the remainder ends up at the scale of b (of b/2 when d = -1).
@@ -390,7 +414,7 @@ pub(super) fn prem(a: F80, b: F80, ieee: bool) -> (F80, u16, Exc) {
         bit(2, C0) | bit(0, C1) | bit(1, C3)
     };
     // The remainder is exact: no underflow even when denormal.
-    (res, cc, de)
+    (res, Some(cc), de)
 }
 
 /// The `fxam` condition codes (C1 is the sign); `empty` for an empty ST(0).
@@ -552,13 +576,13 @@ mod tests {
     #[test]
     fn x87_prem_quotient_bits() {
         // 7 rem 2: quotient 3 (C1 = q0, C3 = q1, C0 = q2).
-        assert_eq!(prem(v(7.0), v(2.0), false), (v(1.0), C1 | C3, 0));
+        assert_eq!(prem(v(7.0), v(2.0), false), (v(1.0), Some(C1 | C3), 0));
         // IEEE remainder rounds the quotient to nearest: 7 = 4×2 - 1.
-        assert_eq!(prem(v(7.0), v(2.0), true), (v(-1.0), C0, 0));
+        assert_eq!(prem(v(7.0), v(2.0), true), (v(-1.0), Some(C0), 0));
         assert_eq!(prem(v(-5.5), v(2.0), false).0, v(-1.5));
-        assert_eq!(prem(v(1.0), v(3.0), true), (v(1.0), 0, 0));
-        assert_eq!(prem(v(2.0), v(3.0), true), (v(-1.0), C1, 0));
-        assert_eq!(prem(v(1.0), v(0.0), false), (F80::INDEFINITE, 0, IE));
+        assert_eq!(prem(v(1.0), v(3.0), true), (v(1.0), Some(0), 0));
+        assert_eq!(prem(v(2.0), v(3.0), true), (v(-1.0), Some(C1), 0));
+        assert_eq!(prem(v(1.0), v(0.0), false), (F80::INDEFINITE, None, IE));
         // A huge exponent difference takes several partial steps.
         let (mut x, y) = (v(1e300), v(3.0));
         let mut rounds = 0;
@@ -566,7 +590,7 @@ mod tests {
             let (r, cc, _) = prem(x, y, false);
             x = r;
             rounds += 1;
-            if cc & C2 == 0 {
+            if cc.is_none_or(|cc| cc & C2 == 0) {
                 break;
             }
         }

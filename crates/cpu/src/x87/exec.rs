@@ -374,7 +374,10 @@ fn partial_remainder(fpu: &mut Fpu, ieee: bool) {
     let exc = e1 | e2 | e3;
     if fpu.commit(exc) {
         fpu.set(0, unless_underflow(exc, r));
-        fpu.set_cc(C3 | C2 | C1 | C0, cc);
+        match cc {
+            Some(cc) => fpu.set_cc(C3 | C2 | C1 | C0, cc),
+            None => fpu.set_cc(C2, 0),
+        }
     }
 }
 

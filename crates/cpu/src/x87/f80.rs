@@ -68,7 +68,7 @@ pub(super) fn exc_of(s: Status) -> Exc {
 /// it reports OVERFLOW only with an infinite result, while the x87 also does
 /// when directed rounding clamps to the largest finite value. (The exact
 /// results within one ulp above the largest value are misjudged.)
-pub(super) fn rounded<T: Float>(round: Round, op: &impl Fn(Round) -> StatusAnd<T>) -> StatusAnd<T> {
+pub(crate) fn rounded<T: Float>(round: Round, op: &impl Fn(Round) -> StatusAnd<T>) -> StatusAnd<T> {
     let mut r = op(round);
     let clamped = r.status.contains(Status::INEXACT) && r.value.abs().bitwise_eq(T::largest());
     if clamped && !r.status.contains(Status::OVERFLOW) {

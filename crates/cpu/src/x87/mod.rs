@@ -27,6 +27,11 @@
 //! - Not modelled: the last instruction/operand pointers and opcode (saved
 //!   as zero), the 16-bit environment formats (#UD).
 //!
+//! - [`Fpu`] also holds the SSE registers and MXCSR (`crate::simd::Sse`):
+//!   it is the whole state `fxsave` saves and Linux keeps per thread and
+//!   per signal frame. The MMX registers are the significands of the x87
+//!   registers (see `stack.rs`).
+//!
 //! Modules: `f80` (the value type and memory formats), `arith` (pure
 //! operations), `transcendental`, `stack` ([`Fpu`]: registers,
 //! control/status/tags, save images), `exec` (dispatch, entered through
@@ -40,8 +45,10 @@ mod memory;
 mod stack;
 mod transcendental;
 
+pub(crate) use arith::ieee_sqrt;
 pub(crate) use exec::execute;
-pub use stack::Fpu;
+pub(crate) use f80::rounded;
+pub use stack::{Fpu, FXSAVE_SIZE};
 
 /// Results of this machine's x87 (`testdata/gen_native.c`) replayed through
 /// the arithmetic and conversions, bit for bit, flags included.
@@ -74,7 +81,7 @@ mod native_tests {
             "div" => binary(Op::Div),
             "prem" | "prem1" => {
                 let (r, cc, e) = arith::prem(a, b, op == "prem1");
-                (bits(r), cc, e)
+                (bits(r), cc.unwrap_or(0), e)
             }
             "scale" => {
                 let (r, e) = arith::scale(a, b, round);

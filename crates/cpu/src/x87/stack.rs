@@ -10,6 +10,7 @@
 use rustc_apfloat::Round;
 
 use super::f80::{Class, Exc, C1, DE, F80, IE, ZE};
+use crate::simd::Sse;
 
 /// Stack fault (with IE): underflow when C1 = 0, overflow when C1 = 1.
 pub(super) const SF: Exc = 0x40;
@@ -39,6 +40,8 @@ pub struct Fpu {
     cw: u16,
     /// Status word without its TOP field.
     sw: u16,
+    /// The SSE registers and MXCSR, saved and restored with the rest.
+    pub(crate) sse: Sse,
 }
 
 impl Default for Fpu {
@@ -50,6 +53,7 @@ impl Default for Fpu {
             top: 0,
             cw: 0x037f,
             sw: 0,
+            sse: Sse::default(),
         }
     }
 }
@@ -60,6 +64,7 @@ impl Fpu {
     pub(super) fn init(&mut self) {
         *self = Fpu {
             regs: self.regs,
+            sse: self.sse.clone(),
             ..Fpu::default()
         };
     }
@@ -71,6 +76,19 @@ impl Fpu {
 
     fn phys(&self, i: usize) -> usize {
         (usize::from(self.top) + i) & 7
+    }
+
+    /// The unmasked floating-point exceptions pending (x87 status bits 0-5
+    /// not masked by the control word, else MXCSR flags not masked by its
+    /// mask bits), and whether they are SIMD ones: what a #MF or #XM
+    /// fault reports.
+    pub fn unmasked_exceptions(&self) -> (u16, bool) {
+        let x87 = self.sw & !self.cw & 0x3f;
+        if x87 != 0 {
+            return (x87, false);
+        }
+        let m = self.sse.mxcsr;
+        ((m & !(m >> 7) & 0x3f) as u16, true)
     }
 
     pub fn control_word(&self) -> u16 {
@@ -101,7 +119,7 @@ impl Fpu {
     }
 
     /// True if an unmasked exception waits to be reported (#MF).
-    pub(super) fn pending(&self) -> bool {
+    pub(crate) fn pending(&self) -> bool {
         self.sw & ES != 0
     }
 
@@ -271,6 +289,93 @@ impl Fpu {
     }
 }
 
+/// Size of the `fxsave` image.
+pub const FXSAVE_SIZE: usize = 512;
+/// End of the part of the `fxsave` image a 32-bit CPU writes (the x87 and
+/// SSE state); the rest is left alone.
+const FXSAVE_USED: usize = 288;
+
+impl Fpu {
+    /// MMX register `i`: the significand of physical register R`i`.
+    pub(crate) fn mmx(&self, i: usize) -> u64 {
+        self.regs[i & 7].mant
+    }
+
+    /// Writes MMX register `i`; the hardware sets the exponent and sign
+    /// bits of the register to ones (a NaN to the x87).
+    pub(crate) fn set_mmx(&mut self, i: usize, v: u64) {
+        self.regs[i & 7] = F80 {
+            mant: v,
+            se: 0xffff,
+        };
+    }
+
+    /// What every MMX instruction but `emms` does to the x87 state: TOP
+    /// becomes 0 and every register valid.
+    pub(crate) fn enter_mmx(&mut self) {
+        self.top = 0;
+        self.used = 0xff;
+    }
+
+    /// `emms`: every register empty.
+    pub(crate) fn emms(&mut self) {
+        self.used = 0;
+    }
+
+    /// The image `fxsave` writes: control, status and abridged tag word (one
+    /// bit per physical register, set if not empty), MXCSR and its mask,
+    /// ST(0)..ST(7) in 16-byte slots, XMM0..XMM7. The instruction and operand
+    /// pointers are not tracked and read as zero.
+    pub fn fxsave_image(&self) -> [u8; FXSAVE_SIZE] {
+        let mut b = [0; FXSAVE_SIZE];
+        b[0..2].copy_from_slice(&self.cw.to_le_bytes());
+        b[2..4].copy_from_slice(&self.status_word().to_le_bytes());
+        b[4] = self.used;
+        b[24..28].copy_from_slice(&self.sse.mxcsr.to_le_bytes());
+        b[28..32].copy_from_slice(&crate::simd::MXCSR_MASK.to_le_bytes());
+        for i in 0..8 {
+            let at = 32 + 16 * i;
+            b[at..at + 10].copy_from_slice(&self.raw(i).to_bytes());
+            let at = 160 + 16 * i;
+            b[at..at + 16].copy_from_slice(&self.sse.xmm[i].to_le_bytes());
+        }
+        b
+    }
+
+    /// Loads an `fxsave` image (`fxrstor`); `false` if its MXCSR sets
+    /// reserved bits (#GP), leaving everything unchanged.
+    pub fn load_fxsave_image(&mut self, b: &[u8; FXSAVE_SIZE]) -> bool {
+        let word = |at: usize| u16::from_le_bytes([b[at], b[at + 1]]);
+        let mxcsr = u32::from_le_bytes([b[24], b[25], b[26], b[27]]);
+        if mxcsr & !crate::simd::MXCSR_MASK != 0 {
+            return false;
+        }
+        self.sse.mxcsr = mxcsr;
+        let sw = word(2);
+        self.top = (sw >> TOP_SHIFT & 7) as u8;
+        self.sw = sw & !(7 << TOP_SHIFT);
+        self.used = b[4];
+        self.load_control(word(0));
+        for i in 0..8 {
+            let at = 32 + 16 * i;
+            let mut r = [0; 10];
+            r.copy_from_slice(&b[at..at + 10]);
+            let p = self.phys(i);
+            self.regs[p] = F80::from_bytes(r);
+            let at = 160 + 16 * i;
+            let mut x = [0; 16];
+            x.copy_from_slice(&b[at..at + 16]);
+            self.sse.xmm[i] = u128::from_le_bytes(x);
+        }
+        true
+    }
+
+    /// The written part of an `fxsave` image.
+    pub(crate) fn fxsave_used(image: &[u8; FXSAVE_SIZE]) -> &[u8] {
+        &image[..FXSAVE_USED]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -308,6 +413,26 @@ mod tests {
         f.push(F80::ZERO, 0);
         assert!(f.pending());
         assert_eq!(f.get(0), (F80::ONE, 0));
+    }
+
+    #[test]
+    fn fxsave_image_round_trip() {
+        let mut f = Fpu::default();
+        f.push(F80::ONE, 0);
+        f.sse.xmm[5] = 0x0123_4567_89ab_cdef_fedc_ba98_7654_3210;
+        f.sse.mxcsr = 0x9fe1;
+        let img = f.fxsave_image();
+        assert_eq!(img[4], 0x80, "abridged tags: R7 in use");
+        let mut g = Fpu::default();
+        assert!(g.load_fxsave_image(&img));
+        assert_eq!(g.fxsave_image(), img);
+        assert_eq!(g.get(0), (F80::ONE, 0));
+        // A reserved MXCSR bit is refused and nothing changes.
+        let mut bad = img;
+        bad[26] = 1;
+        let mut h = Fpu::default();
+        assert!(!h.load_fxsave_image(&bad));
+        assert_eq!(h.fxsave_image(), Fpu::default().fxsave_image());
     }
 
     #[test]

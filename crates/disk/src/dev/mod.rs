@@ -12,6 +12,7 @@ use std::fmt;
 
 pub mod fault;
 pub mod memory;
+pub mod overlay;
 pub mod trace;
 
 /// How a device answered a request that did not fail.
@@ -69,6 +70,22 @@ pub trait BlockDevice {
     fn write(&mut self, offset: u64, data: &[u8]) -> Result<Completion, DiskError>;
     /// Makes every completed write durable (the `fsync` barrier).
     fn flush(&mut self) -> Result<Completion, DiskError>;
+}
+
+/// A boxed device is a device, so a front end can pick one at run time.
+impl<D: BlockDevice + ?Sized> BlockDevice for Box<D> {
+    fn size(&self) -> u64 {
+        (**self).size()
+    }
+    fn read(&mut self, offset: u64, buf: &mut [u8]) -> Result<Completion, DiskError> {
+        (**self).read(offset, buf)
+    }
+    fn write(&mut self, offset: u64, data: &[u8]) -> Result<Completion, DiskError> {
+        (**self).write(offset, data)
+    }
+    fn flush(&mut self) -> Result<Completion, DiskError> {
+        (**self).flush()
+    }
 }
 
 /// Checks that `len` bytes at `offset` fit in a device of `size` bytes, and

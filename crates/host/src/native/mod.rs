@@ -1,14 +1,17 @@
 //! Native (Unix) platform services: the [`Host`](tabvm_kernel::Host) the
-//! kernel calls, a clock, the host terminal, and console events (stdin bytes,
-//! end of input, window size changes) delivered on a channel so the front
+//! kernel calls, a clock, local block devices and the overlay log file
+//! (`blockdev.rs`), the host terminal, and console events (stdin bytes, end
+//! of input, window size changes) delivered on a channel so the front
 //! end's loop can wait for "input or timeout" without the kernel blocking.
 
+mod blockdev;
 mod clock;
 mod console;
 mod host;
 mod sys;
 mod terminal;
 
+pub use blockdev::{ChunkDirDevice, FileDevice, FileStore, MANIFEST_NAME};
 pub use clock::Clock;
 pub use console::{console_events, ConsoleEvent};
 pub use host::NativeHost;

@@ -59,9 +59,3 @@ pub const AT_CLKTCK: u32 = 17;
 pub const AT_SECURE: u32 = 23;
 pub const AT_RANDOM: u32 = 25;
 pub const AT_EXECFN: u32 = 31;
-
-/// `AT_HWCAP` bits: CPUID leaf 1 EDX.
-pub const HWCAP_FPU: u32 = 1 << 0;
-pub const HWCAP_TSC: u32 = 1 << 4;
-pub const HWCAP_CX8: u32 = 1 << 8;
-pub const HWCAP_CMOV: u32 = 1 << 15;

@@ -42,11 +42,22 @@ pub const F_OFD_GETLK: u32 = 36;
 pub const F_OFD_SETLK: u32 = 37;
 pub const F_OFD_SETLKW: u32 = 38;
 pub const F_DUPFD_CLOEXEC: u32 = 1030;
+pub const F_SETPIPE_SZ: u32 = 1031;
 pub const F_GETPIPE_SZ: u32 = 1032;
 pub const FD_CLOEXEC: u32 = 1;
 
 /// `l_type` of `struct flock`.
+pub const F_RDLCK: u16 = 0;
+pub const F_WRLCK: u16 = 1;
 pub const F_UNLCK: u16 = 2;
+
+/// `flock` operations.
+pub const LOCK_SH: u32 = 1;
+pub const LOCK_EX: u32 = 2;
+pub const LOCK_NB: u32 = 4;
+pub const LOCK_UN: u32 = 8;
+/// Obsolete mandatory-lock flag.
+pub const LOCK_MAND: u32 = 32;
 
 pub const AT_FDCWD: u32 = -100i32 as u32;
 pub const AT_SYMLINK_NOFOLLOW: u32 = 0x100;

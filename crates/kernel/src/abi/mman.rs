@@ -16,5 +16,11 @@ pub const MAP_FIXED_NOREPLACE: u32 = 0x10_0000;
 
 pub const MREMAP_MAYMOVE: u32 = 1;
 pub const MREMAP_FIXED: u32 = 2;
+pub const MREMAP_DONTUNMAP: u32 = 4;
 /// madvise(2): drop the pages of a range.
 pub const MADV_DONTNEED: u32 = 4;
+
+/// msync(2) flags.
+pub const MS_ASYNC: u32 = 1;
+pub const MS_INVALIDATE: u32 = 2;
+pub const MS_SYNC: u32 = 4;

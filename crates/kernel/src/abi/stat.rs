@@ -12,6 +12,7 @@ pub const S_IFCHR: u32 = 0o020000;
 pub const S_IFIFO: u32 = 0o010000;
 pub const S_ISUID: u32 = 0o4000;
 pub const S_ISGID: u32 = 0o2000;
+pub const S_ISVTX: u32 = 0o1000;
 
 pub const STAT64_SIZE: usize = 96;
 pub const STATX_SIZE: usize = 256;

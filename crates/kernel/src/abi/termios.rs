@@ -47,6 +47,8 @@ pub const ECHONL: u32 = 0o100;
 pub const NOFLSH: u32 = 0o200;
 pub const ECHOCTL: u32 = 0o1000;
 pub const ECHOKE: u32 = 0o4000;
+/// Background writes raise SIGTTOU.
+pub const TOSTOP: u32 = 0o400;
 pub const IEXTEN: u32 = 0o100000;
 
 // ioctl numbers.
@@ -67,6 +69,11 @@ pub const FIONREAD: u32 = 0x541B;
 pub const FIONBIO: u32 = 0x5421;
 pub const TIOCNOTTY: u32 = 0x5422;
 pub const TIOCGSID: u32 = 0x5429;
+/// Pseudo-terminal master requests: number, lock, lock state, open the peer.
+pub const TIOCGPTN: u32 = 0x8004_5430;
+pub const TIOCSPTLCK: u32 = 0x4004_5431;
+pub const TIOCGPTLCK: u32 = 0x8004_5439;
+pub const TIOCGPTPEER: u32 = 0x5441;
 pub const FIONCLEX: u32 = 0x5450;
 pub const FIOCLEX: u32 = 0x5451;
 

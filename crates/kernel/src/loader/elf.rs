@@ -15,8 +15,6 @@ pub enum ElfError {
     Class64,
     /// Limit: built for another machine (`e_machine`).
     Machine(u16),
-    /// Limit: needs a dynamic loader (the PT_INTERP path).
-    Dynamic(String),
     /// Bad input: a header or segment contradicts the file.
     Malformed(&'static str),
 }
@@ -37,11 +35,6 @@ impl ElfError {
                     .find(|(n, _)| n == m)
                     .map_or_else(|| m.to_string(), |(_, s)| (*s).to_owned());
                 format!("{path}: ELF for machine {name}, not i386")
-            }
-            ElfError::Dynamic(interp) => {
-                format!(
-                    "{path}: dynamic executables are not supported yet: needs PT_INTERP {interp}"
-                )
             }
             ElfError::Malformed(what) => format!("{path}: malformed ELF executable: {what}"),
         }
@@ -158,6 +151,8 @@ pub struct Image {
     pub loads: Vec<Segment>,
     /// Address of the program headers from PT_PHDR, if present (unbiased).
     pub phdr_vaddr: Option<u32>,
+    /// The program interpreter (dynamic loader) PT_INTERP names.
+    pub interp: Option<Vec<u8>>,
 }
 
 impl Image {
@@ -196,6 +191,7 @@ impl Image {
             phnum: phnum as u32,
             loads: Vec::new(),
             phdr_vaddr: None,
+            interp: None,
         };
         for i in 0..phnum {
             let at = phoff + i * PHDR_SIZE;
@@ -210,7 +206,7 @@ impl Image {
             };
             match seg.kind {
                 PT_LOAD => image.loads.push(check_load(seg, bytes.len())?),
-                PT_INTERP => return Err(ElfError::Dynamic(interp_path(bytes, seg)?)),
+                PT_INTERP => image.interp = Some(interp_path(bytes, seg)?),
                 PT_PHDR => image.phdr_vaddr = Some(seg.vaddr),
                 _ => {}
             }
@@ -253,14 +249,17 @@ fn check_load(seg: Segment, file_len: usize) -> Result<Segment, ElfError> {
     Ok(seg)
 }
 
-fn interp_path(bytes: &[u8], seg: Segment) -> Result<String, ElfError> {
+fn interp_path(bytes: &[u8], seg: Segment) -> Result<Vec<u8>, ElfError> {
     let start = seg.offset as usize;
     let raw = start
         .checked_add(seg.filesz as usize)
         .and_then(|end| bytes.get(start..end))
         .ok_or(ElfError::Malformed("PT_INTERP lies outside the file"))?;
     let path = raw.split(|&b| b == 0).next().unwrap_or_default();
-    Ok(String::from_utf8_lossy(path).into_owned())
+    if path.is_empty() {
+        return Err(ElfError::Malformed("PT_INTERP names no file"));
+    }
+    Ok(path.to_vec())
 }
 
 #[cfg(test)]
@@ -345,10 +344,9 @@ pub(crate) mod tests {
             flags: PF_R,
         };
         let f = build(&[interp, text(0x1000, 0x1000)], b"/lib/ld-linux.so.2\0");
-        let err = Image::parse(&f).unwrap_err();
         assert_eq!(
-            err.message("/bin/ls"),
-            "/bin/ls: dynamic executables are not supported yet: needs PT_INTERP /lib/ld-linux.so.2"
+            Image::parse(&f).unwrap().interp.as_deref(),
+            Some(&b"/lib/ld-linux.so.2"[..])
         );
     }
 

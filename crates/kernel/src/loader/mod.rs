@@ -1,6 +1,9 @@
-//! Loading a static i386 executable into a fresh address space: the PT_LOAD
-//! segments (with their bss), the heap start, the signal-return trampoline
-//! page and the initial stack (`stack.rs`).
+//! Loading an i386 executable into a fresh address space: the PT_LOAD
+//! segments (with their bss), the heap start, the program interpreter named
+//! by PT_INTERP (the dynamic loader, which then maps the libraries itself
+//! with `mmap`), the signal-return trampoline page and the initial stack
+//! (`stack.rs`). No vDSO is provided: without `AT_SYSINFO`, glibc makes
+//! system calls with `int 0x80`.
 //!
 //! The file is read whole by the VFS and copied into private pages; nothing
 //! stays mapped from the file, so a later write to it cannot change a running
@@ -46,25 +49,91 @@ pub(crate) struct Creds {
     pub gid: u32,
 }
 
-/// `AT_HWCAP`: the CPUID leaf 1 EDX features the CPU reports.
-const HWCAP: u32 = HWCAP_FPU | HWCAP_TSC | HWCAP_CX8 | HWCAP_CMOV;
+/// A program interpreter (dynamic loader) to map beside the program.
+pub(crate) struct Interp<'a> {
+    pub image: &'a Image,
+    pub file: &'a [u8],
+    /// Its absolute path, which names its mappings (`/proc/<pid>/maps`).
+    pub name: &'a str,
+}
 
-/// Maps `image` from `file` into `space` (which should be empty) and builds
-/// its stack. `ENOMEM` if a segment cannot be mapped, `E2BIG` for oversized
-/// arguments.
+/// Maps `image` from `file` into `space` (which should be empty), and its
+/// interpreter if it has one, and builds the stack. `ENOMEM` if a segment
+/// cannot be mapped, `E2BIG` for oversized arguments.
 pub(crate) fn load(
     image: &Image,
     file: &[u8],
+    name: &str,
+    interp: Option<Interp>,
     space: &mut AddressSpace,
     args: StackArgs,
     creds: Creds,
 ) -> Result<Entry, Errno> {
     let bias = if image.relocatable { PIE_BASE } else { 0 };
+    let end = map_segments(space, image, file, name, bias)?;
+    space.set_brk_base(end);
+    // The interpreter goes where `mmap` would put it, as Linux does.
+    let interp_base = match &interp {
+        Some(i) => Some(map_interp(space, i)?),
+        None => None,
+    };
+
+    space
+        .map_fixed(SIGRETURN_PAGE, PAGE_SIZE, Prot::READ | Prot::EXEC, "[vdso]")
+        .map_err(|_| Errno::ENOMEM)?;
+    let mut tramp = [0u8; 16];
+    tramp[..8].copy_from_slice(&RETCODE);
+    tramp[8..].copy_from_slice(&RT_RETCODE);
+    space
+        .poke(SIGRETURN_PAGE, &tramp)
+        .map_err(|_| Errno::ENOMEM)?;
+
+    let stack_base = STACK_TOP - STACK_SIZE;
+    space
+        .map_fixed(stack_base, STACK_SIZE, Prot::READ | Prot::WRITE, "[stack]")
+        .map_err(|_| Errno::ENOMEM)?;
+    let entry = image.entry.wrapping_add(bias);
+    let start = match (&interp, interp_base) {
+        (Some(i), Some(base)) => i.image.entry.wrapping_add(base),
+        _ => entry,
+    };
+    let mut args = args;
+    args.auxv.extend([
+        // The CPUID leaf 1 EDX features the CPU reports.
+        (AT_HWCAP, tabvm_cpu::CPUID_FEATURES_EDX),
+        (AT_PAGESZ, PAGE_SIZE),
+        (AT_CLKTCK, crate::abi::time::USER_HZ as u32),
+        (AT_PHDR, image.phdr_addr().wrapping_add(bias)),
+        (AT_PHENT, PHDR_SIZE as u32),
+        (AT_PHNUM, image.phnum),
+        (AT_BASE, interp_base.unwrap_or(0)),
+        (AT_FLAGS, 0),
+        (AT_ENTRY, entry),
+        (AT_UID, creds.uid),
+        (AT_EUID, creds.uid),
+        (AT_GID, creds.gid),
+        (AT_EGID, creds.gid),
+        (AT_SECURE, 0),
+    ]);
+    let (esp, bytes) = stack::layout(STACK_TOP, &args)?;
+    space.poke(esp, &bytes).map_err(|_| Errno::ENOMEM)?;
+    Ok(Entry { eip: start, esp })
+}
+
+/// Maps the PT_LOAD segments of `image` at `bias` and copies their file
+/// bytes; returns the page-aligned end of the highest one.
+fn map_segments(
+    space: &mut AddressSpace,
+    image: &Image,
+    file: &[u8],
+    name: &str,
+    bias: u32,
+) -> Result<u32, Errno> {
     let mut highest = 0;
     // Map every segment first, then copy: two segments may share a page
     // (text end and data start), which then gets both protections.
     for seg in &image.loads {
-        // `Image::parse` checked the unbiased range; a PIE must fit too.
+        // `Image::parse` checked the unbiased range; a biased one must fit too.
         let at = seg
             .vaddr
             .checked_add(bias)
@@ -82,7 +151,7 @@ pub(crate) fn load(
         }
         if end > from {
             space
-                .map_fixed(from, end - from, prot, "")
+                .map_fixed(from, end - from, prot, name)
                 .map_err(|_| Errno::ENOMEM)?;
         }
         highest = highest.max(end);
@@ -93,43 +162,29 @@ pub(crate) fn load(
             .poke(seg.vaddr + bias, bytes)
             .map_err(|_| Errno::ENOMEM)?;
     }
-    space.set_brk_base(highest);
+    Ok(highest)
+}
 
-    space
-        .map_fixed(SIGRETURN_PAGE, PAGE_SIZE, Prot::READ | Prot::EXEC, "[vdso]")
+/// Maps a (position-independent) interpreter where the first free range
+/// of its whole span lies; returns its load bias.
+fn map_interp(space: &mut AddressSpace, interp: &Interp) -> Result<u32, Errno> {
+    let loads = &interp.image.loads;
+    let low = loads.iter().map(|s| page_align_down(s.vaddr)).min();
+    let high = loads.iter().map(|s| page_align_up(s.vaddr + s.memsz)).max();
+    let (Some(low), Some(high)) = (low, high) else {
+        return Err(Errno::ENOEXEC);
+    };
+    if !interp.image.relocatable {
+        return map_segments(space, interp.image, interp.file, interp.name, 0).map(|_| 0);
+    }
+    // Reserve the span to learn where it fits, then map the segments there.
+    let at = space
+        .map_anywhere(high - low, Prot::NONE, "")
         .map_err(|_| Errno::ENOMEM)?;
-    let mut tramp = [0u8; 16];
-    tramp[..8].copy_from_slice(&RETCODE);
-    tramp[8..].copy_from_slice(&RT_RETCODE);
-    space
-        .poke(SIGRETURN_PAGE, &tramp)
-        .map_err(|_| Errno::ENOMEM)?;
-
-    let stack_base = STACK_TOP - STACK_SIZE;
-    space
-        .map_fixed(stack_base, STACK_SIZE, Prot::READ | Prot::WRITE, "[stack]")
-        .map_err(|_| Errno::ENOMEM)?;
-    let entry = image.entry.wrapping_add(bias);
-    let mut args = args;
-    args.auxv.extend([
-        (AT_HWCAP, HWCAP),
-        (AT_PAGESZ, PAGE_SIZE),
-        (AT_CLKTCK, crate::abi::time::USER_HZ as u32),
-        (AT_PHDR, image.phdr_addr().wrapping_add(bias)),
-        (AT_PHENT, PHDR_SIZE as u32),
-        (AT_PHNUM, image.phnum),
-        (AT_BASE, 0),
-        (AT_FLAGS, 0),
-        (AT_ENTRY, entry),
-        (AT_UID, creds.uid),
-        (AT_EUID, creds.uid),
-        (AT_GID, creds.gid),
-        (AT_EGID, creds.gid),
-        (AT_SECURE, 0),
-    ]);
-    let (esp, bytes) = stack::layout(STACK_TOP, &args)?;
-    space.poke(esp, &bytes).map_err(|_| Errno::ENOMEM)?;
-    Ok(Entry { eip: entry, esp })
+    space.unmap(at, high - low).map_err(|_| Errno::ENOMEM)?;
+    let bias = at - low;
+    map_segments(space, interp.image, interp.file, interp.name, bias)?;
+    Ok(bias)
 }
 
 fn prot_of(flags: u32) -> Prot {
@@ -168,7 +223,16 @@ mod tests {
             random: [0; 16],
             auxv: vec![],
         };
-        let entry = load(&image, &file, &mut space, args, Creds::default()).unwrap();
+        let entry = load(
+            &image,
+            &file,
+            "/p",
+            None,
+            &mut space,
+            args,
+            Creds::default(),
+        )
+        .unwrap();
         assert_eq!(entry.eip, 0x0804_9000);
         assert_eq!(space.read_u32(0x0804_9ff0), Ok(0x0403_0201));
         assert_eq!(space.read_u32(0x0804_9ff4), Ok(0)); // bss

@@ -50,7 +50,9 @@ impl Kernel {
     /// Sends `info` (or, for signal 0, only checks) to every process
     /// `target` names — the sender `me` (out of the task map while it runs)
     /// included. A process-directed signal goes to one thread of each
-    /// process, one that does not block it if possible. `ESRCH` if none.
+    /// process, one that does not block it if possible. `ESRCH` if none,
+    /// `EPERM` if the sender may signal none of them (other users'
+    /// processes, but SIGCONT within its session).
     pub(crate) fn kill(
         &mut self,
         mut me: Option<&mut Task>,
@@ -60,6 +62,13 @@ impl Kernel {
     ) -> Result<(), Errno> {
         let init = self.init;
         let sender = me.as_ref().map(|t| t.pid);
+        let sender_creds = me.as_ref().map(|t| (t.creds.clone(), t.sid));
+        let allowed = |t: &Task| {
+            sender_creds
+                .as_ref()
+                .is_none_or(|(c, sid)| c.may_signal(&t.creds) || (sig == SIGCONT && t.sid == *sid))
+        };
+        let mut denied = false;
         let hits = |t: &Task| match target {
             Target::Thread(tid) => t.tid == tid,
             Target::Process(p) => t.pid == p,
@@ -74,14 +83,21 @@ impl Kernel {
             .chain(self.tasks.values())
             .filter(|t| hits(t))
         {
+            if !allowed(t) {
+                denied = true;
+                continue;
+            }
             let open = sig == 0 || t.sig.mask & bit(sig) == 0;
             let e = chosen.entry(t.pid).or_insert((t.tid, open));
-            if open && !e.1 {
-                *e = (t.tid, true);
+            // Threads have no shared pending set: when every thread blocks
+            // the signal it goes to the leader, where `sigwait` and the
+            // main thread's unblocking usually look for it.
+            if !e.1 && (open || t.tid == t.pid) {
+                *e = (t.tid, open);
             }
         }
         if chosen.is_empty() {
-            return Err(Errno::ESRCH);
+            return Err(if denied { Errno::EPERM } else { Errno::ESRCH });
         }
         if sig == SIGCONT || sig == SIGKILL {
             for &pid in chosen.keys() {
@@ -116,7 +132,7 @@ impl Kernel {
         {
             if matches!(t.state, RunState::Stopped { .. }) {
                 t.state = RunState::Runnable;
-                was_stopped = Some((t.ppid, t.uid));
+                was_stopped = Some((t.ppid, t.creds.user.real));
                 t.continued = cont && t.tid == t.pid;
             }
         }
@@ -228,7 +244,10 @@ impl Kernel {
     fn notify_stop(&mut self, task: &Task, sig: u32) {
         if let Some(parent) = self.tasks.get_mut(&task.ppid) {
             if parent.sig.action(SIGCHLD).flags & SA_NOCLDSTOP == 0 {
-                post(parent, SigInfo::child(CLD_STOPPED, task.pid, task.uid, sig));
+                post(
+                    parent,
+                    SigInfo::child(CLD_STOPPED, task.pid, task.creds.user.real, sig),
+                );
             }
         }
         self.gen += 1;

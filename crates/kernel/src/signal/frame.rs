@@ -120,7 +120,9 @@ pub(crate) fn setup(
     }
     task.mem(|m| uaccess::write_bytes(m, at, &f))?;
 
-    let fpu = task.cpu.fpu.clone();
+    // Linux starts a handler with a fresh FPU (empty x87 stack, default
+    // MXCSR) and gives the interrupted state back at sigreturn.
+    let fpu = std::mem::take(&mut task.cpu.fpu);
     task.sig.save_fpu(at, fpu);
     let cpu = &mut task.cpu;
     cpu.set_reg(Reg::Esp, at);

@@ -193,6 +193,7 @@ impl Trap {
     pub const GENERAL_PROTECTION: u32 = 13;
     pub const PAGE_FAULT: u32 = 14;
     pub const FPU_ERROR: u32 = 16;
+    pub const SIMD_ERROR: u32 = 19;
 
     /// The x86 page-fault error code of a user-mode fault: bit 0 set when
     /// the page was present (a protection violation on a page in memory;

@@ -9,11 +9,12 @@
 //! names, attributes, working directory), `fs/poll.rs` (`poll`, `select`) and
 //! `fs/ioctl.rs`.
 
+pub(super) mod access;
 mod ioctl;
 mod meta;
 mod names;
 mod open;
-mod poll;
+pub(super) mod poll;
 mod rw;
 
 use std::cell::RefMut;
@@ -64,7 +65,7 @@ pub(crate) fn table() -> &'static [(u32, &'static str, Handler)] {
         (140, "_llseek", rw::llseek),
         (141, "getdents", meta::getdents),
         (142, "_newselect", poll::newselect),
-        (143, "flock", names::fsync),
+        (143, "flock", open::flock),
         (145, "readv", rw::readv),
         (146, "writev", rw::writev),
         (148, "fdatasync", names::fsync),
@@ -102,6 +103,7 @@ pub(crate) fn table() -> &'static [(u32, &'static str, Handler)] {
         (271, "utimes", names::utimes),
         (272, "fadvise64_64", names::fadvise),
         (295, "openat", open::openat),
+        (356, "memfd_create", open::memfd_create),
         (296, "mkdirat", names::mkdirat),
         (297, "mknodat", names::mknodat),
         (298, "fchownat", names::fchownat),
@@ -161,8 +163,8 @@ fn file(task: &Task, fd: u32) -> Result<FileRef, Errno> {
 /// The owner of nodes the task creates.
 fn who(task: &Task) -> Creator {
     Creator {
-        uid: task.uid,
-        gid: task.gid,
+        uid: task.creds.user.fs,
+        gid: task.creds.group.fs,
     }
 }
 
@@ -213,6 +215,9 @@ fn io<'a>(k: &'a mut Kernel, task: &'a mut Task) -> Io<'a> {
         host: &mut *k.host,
         now: k.now.monotonic_ns,
         deadline: &mut task.restart_deadline,
+        signals: &mut task.sig,
+        pgid: task.pgid,
+        sid: task.sid,
     }
 }
 
@@ -227,7 +232,7 @@ fn ok(v: usize) -> SysResult {
 }
 
 /// Reads a guest array of `n` little-endian `u32` pairs (`iovec`s).
-fn read_iovecs(task: &Task, addr: u32, count: u32) -> Result<Vec<(u32, u32)>, Errno> {
+pub(super) fn read_iovecs(task: &Task, addr: u32, count: u32) -> Result<Vec<(u32, u32)>, Errno> {
     // UIO_MAXIOV
     if count > 1024 {
         return Err(Errno::EINVAL);

@@ -1,9 +1,9 @@
 //! Memory system calls: the heap, mappings and their protection, over the
 //! task's `tabvm_mem::AddressSpace`.
 //!
-//! File-backed mappings are private copies: the pages are mapped anonymous
-//! and filled with the file's bytes, read through the VFS. A shared writable
-//! file mapping is refused (`ENODEV`, logged) until the page cache exists.
+//! File-backed mappings are copies: the pages are mapped anonymous and
+//! filled with the file's bytes, read through the VFS; `MAP_SHARED` ones are
+//! then kept coherent with the file by `task/filemap.rs`.
 //! `MAP_SHARED|MAP_ANONYMOUS` ranges are shared with forked children by
 //! `task/shared.rs`.
 
@@ -11,9 +11,10 @@ use tabvm_mem::{page_align_up, MapError, Prot, PAGE_SIZE};
 
 use super::{DomainTable, SysResult};
 use crate::abi::errno::Errno;
+use crate::abi::fcntl::{O_ACCMODE, O_APPEND, O_RDWR};
 use crate::abi::mman::*;
 use crate::loader::STACK_TOP;
-use crate::task::filemap::FileMap;
+use crate::task::filemap::{self, FileMap};
 use crate::task::shared::SharedAnon;
 use crate::task::Mm;
 use crate::vfs::read_mapped;
@@ -25,7 +26,7 @@ pub(crate) fn table() -> DomainTable {
         (90, "mmap", old_mmap),
         (91, "munmap", munmap),
         (125, "mprotect", mprotect),
-        (144, "msync", accept),
+        (144, "msync", msync),
         (150, "mlock", accept),
         (151, "munlock", accept),
         (152, "mlockall", accept),
@@ -146,19 +147,17 @@ fn mmap(
     let first = if anonymous {
         Vec::new()
     } else {
+        // Writing through a shared mapping writes the file: it must be open
+        // for reading and writing, and not append-only.
         if shared && prot & PROT_WRITE != 0 {
-            k.log_once_in(
-                "feature",
-                192,
-                &format!(
-                    "shared writable file mappings are not supported yet (pid {})",
-                    t.pid
-                ),
-            );
-            return Err(Errno::ENODEV.into());
+            let flags = t.files.borrow().get(fd)?.borrow().flags;
+            if flags & O_ACCMODE != O_RDWR || flags & O_APPEND != 0 {
+                return Err(Errno::EACCES.into());
+            }
         }
         crate::vfs::read_fd_at(k, t, fd, offset, len.min(FILL_CHUNK) as usize)?
     };
+    let writable = prot & PROT_WRITE != 0;
     let prot = Prot::from_linux(prot);
     let fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0;
     let start = t.mem_mm(|mm| {
@@ -193,16 +192,82 @@ fn mmap(
     if !anonymous {
         fill_from_file(k, t, fd, offset, start, len, first)?;
         let file = t.files.borrow().get(fd)?;
+        let share = if shared {
+            let key = file.borrow().node.as_ref().map(|n| (n.dev, n.loc.ino));
+            let key = key.ok_or(Errno::ENODEV)?;
+            let bytes = if writable {
+                let mut b = vec![0u8; len as usize];
+                t.mem(|m| m.read_bytes(start, &mut b))
+                    .map_err(|_| Errno::EFAULT)?;
+                Some(b)
+            } else {
+                None
+            };
+            Some(k.shares.share(key, bytes))
+        } else {
+            None
+        };
         t.mem_mm(|mm| {
             mm.file_maps.push(FileMap {
                 start,
                 end: start + len,
                 offset,
                 file,
+                share,
             })
         });
     }
     Ok(start)
+}
+
+/// Implements msync(2): shared mappings are written back before every
+/// system call that reads files (see `task/filemap.rs`), so there is
+/// nothing left to do but check the arguments.
+fn msync(_: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
+    let (start, len, flags) = (a[0], a[1], a[2]);
+    if !start.is_multiple_of(PAGE_SIZE)
+        || flags & !(MS_ASYNC | MS_INVALIDATE | MS_SYNC) != 0
+        || flags & MS_ASYNC != 0 && flags & MS_SYNC != 0
+    {
+        return Err(Errno::EINVAL.into());
+    }
+    let end = start.checked_add(page_align_up(len)).ok_or(Errno::ENOMEM)?;
+    let mapped = t.mem(|m| {
+        (start..end)
+            .step_by(PAGE_SIZE as usize)
+            .all(|p| m.region(p).is_some())
+    });
+    if mapped {
+        Ok(0)
+    } else {
+        Err(Errno::ENOMEM.into())
+    }
+}
+
+/// For system calls that change file data other than through a mapping:
+/// which argument holds the descriptor written, or `None` for a path.
+pub(crate) fn writes_file_data(nr: u32) -> Option<Option<usize>> {
+    match nr {
+        // write, ftruncate, writev, pwrite64, sendfile, ftruncate64,
+        // sendfile64, fallocate, pwritev, pwritev2.
+        4 | 93 | 146 | 181 | 187 | 194 | 239 | 324 | 334 | 379 => Some(Some(0)),
+        // splice, copy_file_range: the output descriptor comes third.
+        313 | 377 => Some(Some(2)),
+        // truncate, truncate64.
+        92 | 193 => Some(None),
+        _ => None,
+    }
+}
+
+/// True for system calls before which shared file mappings publish their
+/// writes, because the call may read file data or drop the mapping.
+pub(crate) fn sees_file_data(nr: u32) -> bool {
+    // read, execve, mmap, munmap, readv, msync, mremap, pread64, sendfile,
+    // mmap2, sendfile64, splice, preadv, copy_file_range, execveat, preadv2.
+    matches!(
+        nr,
+        3 | 11 | 90 | 91 | 145 | 144 | 163 | 180 | 187 | 192 | 239 | 313 | 333 | 377 | 358 | 378
+    )
 }
 
 /// Reads the file-backed parts of `[start, end)` back from their files
@@ -284,53 +349,72 @@ fn mprotect(_: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
 }
 
 /// Implements mremap(2): shrinking, growing in place, or moving with
-/// `MREMAP_MAYMOVE`. `MREMAP_FIXED` is not supported (`EINVAL`, logged).
+/// `MREMAP_MAYMOVE` (to a given address with `MREMAP_FIXED`). A moved
+/// file-backed mapping keeps its file; the part a file mapping grows by is
+/// anonymous, and a shared anonymous range that is resized stops being
+/// shared. `MREMAP_DONTUNMAP` is not supported (`EINVAL`, logged).
 fn mremap(k: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
-    let (old, flags) = (a[0], a[3]);
-    if !old.is_multiple_of(PAGE_SIZE) || a[2] == 0 || flags & !MREMAP_MAYMOVE != 0 {
-        if flags & MREMAP_FIXED != 0 {
-            k.log_once_in(
-                "feature",
-                163,
-                &format!(
-                    "mremap with MREMAP_FIXED is not supported yet (pid {})",
-                    t.pid
-                ),
-            );
-        }
+    let (old, flags, target) = (a[0], a[3], a[4]);
+    if flags & MREMAP_DONTUNMAP != 0 {
+        k.log_once_in(
+            "feature",
+            163,
+            &format!(
+                "mremap with MREMAP_DONTUNMAP is not supported yet (pid {})",
+                t.pid
+            ),
+        );
+    }
+    let fixed = flags & MREMAP_FIXED != 0;
+    if !old.is_multiple_of(PAGE_SIZE)
+        || a[2] == 0
+        || flags & !(MREMAP_MAYMOVE | MREMAP_FIXED) != 0
+        || fixed && (flags & MREMAP_MAYMOVE == 0 || !target.is_multiple_of(PAGE_SIZE))
+    {
         return Err(Errno::EINVAL.into());
     }
     let (old_len, new_len) = (page_align_up(a[1]), page_align_up(a[2]));
-    // A shared range that is resized stops being shared.
-    t.mem_mm(|mm| mm.unshare(old, old_len));
-    t.mem(|m| {
+    let old_end = old.checked_add(old_len).ok_or(Errno::EINVAL)?;
+    if fixed {
+        let end = target.checked_add(new_len).filter(|&e| e <= STACK_TOP);
+        let end = end.ok_or(Errno::EINVAL)?;
+        if target < old_end && old < end {
+            return Err(Errno::EINVAL.into());
+        }
+    }
+    let new = t.mem(|m| {
         // The old range must lie in one mapping (which also bounds the copy).
         let region = m.region(old).cloned().ok_or(Errno::EFAULT)?;
-        if old.checked_add(old_len).is_none_or(|end| end > region.end) {
+        if old_end > region.end {
             return Err(Errno::EFAULT);
         }
-        if new_len <= old_len {
+        if !fixed && new_len <= old_len {
             if new_len < old_len {
                 m.unmap(old + new_len, old_len - new_len).map_err(map_err)?;
             }
             return Ok(old);
         }
-        let grow = new_len - old_len;
-        let tail = old
-            .checked_add(old_len)
-            .filter(|&e| e.checked_add(grow).is_some_and(|e| e <= STACK_TOP));
-        if let Some(tail) = tail.filter(|&tail| m.is_free(tail, grow)) {
-            m.map_fixed(tail, grow, region.prot, &region.name)
+        let grow = new_len.saturating_sub(old_len);
+        let room = old_end
+            .checked_add(grow)
+            .is_some_and(|e| e <= STACK_TOP && m.is_free(old_end, grow));
+        if !fixed && room {
+            m.map_fixed(old_end, grow, region.prot, &region.name)
                 .map_err(map_err)?;
             return Ok(old);
         }
         if flags & MREMAP_MAYMOVE == 0 {
             return Err(Errno::ENOMEM);
         }
-        let new = m
-            .map_anywhere(new_len, region.prot, &region.name)
-            .map_err(map_err)?;
-        let mut bytes = vec![0u8; old_len as usize];
+        let new = if fixed {
+            m.map_fixed(target, new_len, region.prot, &region.name)
+                .map_err(map_err)?;
+            target
+        } else {
+            m.map_anywhere(new_len, region.prot, &region.name)
+                .map_err(map_err)?
+        };
+        let mut bytes = vec![0u8; old_len.min(new_len) as usize];
         let copied = m
             .read_bytes(old, &mut bytes)
             .and_then(|()| m.poke(new, &bytes));
@@ -340,6 +424,18 @@ fn mremap(k: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
         }
         m.unmap(old, old_len).map_err(map_err)?;
         Ok(new)
-    })
-    .map_err(Into::into)
+    })?;
+    t.mem_mm(|mm| {
+        mm.shared.retain(|r| !r.overlaps(old, old_len));
+        let moved = filemap::take(&mut mm.file_maps, old, old_end);
+        if fixed {
+            filemap::cut(&mut mm.file_maps, new, new + new_len);
+        }
+        for r in moved {
+            if let Some(r) = r.moved(old, new, new + new_len.min(old_len)) {
+                mm.file_maps.push(r);
+            }
+        }
+    });
+    Ok(new)
 }

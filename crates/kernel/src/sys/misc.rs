@@ -1,16 +1,17 @@
 //! System calls about the machine rather than a resource: `uname`,
 //! randomness, system information, scheduling policy and priority,
-//! `personality`, `prctl`, and `futex`.
+//! `personality` and `prctl`.
 
-use super::{DomainTable, SysError, SysResult};
+use super::{DomainTable, SysResult};
 use crate::abi::errno::Errno;
 use crate::abi::process::UTSNAME_FIELD;
+use crate::task::COMM_LEN;
 use crate::{uaccess, Kernel, Task};
 
 pub(crate) fn table() -> DomainTable {
     &[
         (96, "getpriority", getpriority),
-        (97, "setpriority", zero),
+        (97, "setpriority", setpriority),
         (116, "sysinfo", sysinfo),
         (122, "uname", uname),
         (136, "personality", personality),
@@ -22,19 +23,17 @@ pub(crate) fn table() -> DomainTable {
         (159, "sched_get_priority_max", zero),
         (160, "sched_get_priority_min", zero),
         (172, "prctl", prctl),
-        (240, "futex", futex),
         (241, "sched_setaffinity", zero),
         (242, "sched_getaffinity", sched_getaffinity),
         (318, "getcpu", getcpu),
         (355, "getrandom", getrandom),
-        (422, "futex_time64", futex_time64),
     ]
 }
 
 type Args = [u32; 6];
 
 /// What `uname` reports: Linux on an i686.
-const UTS: [&str; 6] = [
+pub(crate) const UTS: [&str; 6] = [
     "Linux",
     "tabvm",
     "6.1.0-tabvm",
@@ -60,9 +59,69 @@ fn sched_yield(k: &mut Kernel, _: &mut Task, _: Args) -> SysResult {
     Ok(0)
 }
 
-/// Implements getpriority(2): nice 0, returned as `20 - nice`.
-fn getpriority(_: &mut Kernel, _: &mut Task, _: Args) -> SysResult {
-    Ok(20)
+/// The tasks `which`/`who` of get/setpriority(2) name (`PRIO_PROCESS`: a
+/// thread, `PRIO_PGRP`: a process group, `PRIO_USER`: a real uid; 0 is the
+/// caller's), the caller first if it is one.
+fn priority_targets<'a>(
+    k: &'a mut Kernel,
+    t: &'a mut Task,
+    which: u32,
+    who: u32,
+) -> Result<Vec<&'a mut Task>, Errno> {
+    const PRIO_PROCESS: u32 = 0;
+    const PRIO_PGRP: u32 = 1;
+    const PRIO_USER: u32 = 2;
+    // (thread, process group, real uid); the unused ones never match.
+    let (tid, pgid, uid) = match (which, who) {
+        (PRIO_PROCESS, 0) => (Some(t.tid), None, None),
+        (PRIO_PROCESS, id) => (Some(id), None, None),
+        (PRIO_PGRP, 0) => (None, Some(t.pgid), None),
+        (PRIO_PGRP, g) => (None, Some(g), None),
+        (PRIO_USER, 0) => (None, None, Some(t.creds.user.real)),
+        (PRIO_USER, u) => (None, None, Some(u)),
+        _ => return Err(Errno::EINVAL),
+    };
+    let matches =
+        |o: &Task| tid == Some(o.tid) || pgid == Some(o.pgid) || uid == Some(o.creds.user.real);
+    let me_matches = matches(t);
+    let mut found: Vec<&mut Task> = k.tasks.values_mut().filter(|o| matches(o)).collect();
+    if me_matches {
+        found.insert(0, t);
+    }
+    if found.is_empty() {
+        return Err(Errno::ESRCH);
+    }
+    Ok(found)
+}
+
+/// Implements getpriority(2): the highest priority (lowest nice) among the
+/// targets, returned as `20 - nice`.
+fn getpriority(k: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
+    let targets = priority_targets(k, t, a[0], a[1])?;
+    let nice = targets.iter().map(|o| o.nice).min().unwrap_or(0);
+    Ok((20 - nice) as u32)
+}
+
+/// Implements setpriority(2): nice values are clamped to -20..=19; only
+/// root may lower one or change another user's.
+fn setpriority(k: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
+    let nice = (a[2] as i32).clamp(-20, 19);
+    let creds = t.creds.clone();
+    let targets = priority_targets(k, t, a[0], a[1])?;
+    for o in targets {
+        let theirs = o.creds.user;
+        if !creds.privileged()
+            && creds.user.effective != theirs.real
+            && creds.user.effective != theirs.effective
+        {
+            return Err(Errno::EPERM.into());
+        }
+        if nice < o.nice && !creds.privileged() {
+            return Err(Errno::EACCES.into());
+        }
+        o.nice = nice;
+    }
+    Ok(0)
 }
 
 /// Implements sched_getparam(2): priority 0.
@@ -106,9 +165,11 @@ fn sysinfo(k: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
     let mut b = [0u8; 64];
     let uptime = (k.now.monotonic_ns / 1_000_000_000) as u32;
     let procs = (k.tasks.len() + 1) as u16;
-    // uptime, totalram, freeram, mem_unit; loads, shared, buffers, swap and
-    // high memory are zero.
-    for (off, v) in [(0, uptime), (16, TOTAL_RAM), (20, TOTAL_RAM / 2), (52, 1)] {
+    let resident = crate::vfs::procfs::resident_kb(k, t).saturating_mul(1024);
+    let free = u64::from(TOTAL_RAM).saturating_sub(resident) as u32;
+    // uptime, totalram, freeram, mem_unit; loads (not tracked), shared,
+    // buffers, swap and high memory are zero, as `/proc/meminfo` says.
+    for (off, v) in [(0, uptime), (16, TOTAL_RAM), (20, free), (52, 1)] {
         b[off..off + 4].copy_from_slice(&v.to_le_bytes());
     }
     b[40..42].copy_from_slice(&procs.to_le_bytes());
@@ -127,12 +188,21 @@ fn prctl(k: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
     const PR_SET_NAME: u32 = 15;
     const PR_GET_NAME: u32 = 16;
     match a[0] {
-        PR_SET_NAME => Ok(0),
+        PR_SET_NAME => {
+            // Up to 16 bytes are read; the name ends at a NUL or is cut.
+            let raw = t
+                .mem(|m| m.read_cstr(a[1], COMM_LEN))
+                .map_err(|_| Errno::EFAULT)?;
+            let name = match raw {
+                Some(name) => name,
+                None => t.mem(|m| uaccess::read_bytes(m, a[1], COMM_LEN))?,
+            };
+            t.comm = name[..name.len().min(COMM_LEN)].to_vec();
+            Ok(0)
+        }
         PR_GET_NAME => {
-            let base = t.exe.rsplit(|&b| b == b'/').next().unwrap_or_default();
-            let mut name = [0u8; 16];
-            let n = base.len().min(15);
-            name[..n].copy_from_slice(&base[..n]);
+            let mut name = [0u8; COMM_LEN + 1];
+            name[..t.comm.len()].copy_from_slice(&t.comm);
             t.mem(|m| uaccess::write_bytes(m, a[1], &name))?;
             Ok(0)
         }
@@ -143,93 +213,6 @@ fn prctl(k: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
                 &format!("prctl option {op} is not supported (pid {})", t.pid),
             );
             Err(Errno::EINVAL.into())
-        }
-    }
-}
-
-/// Implements futex(2). A waiter whose word still holds the expected value
-/// parks like any blocked call and re-executes the wait after every event
-/// (DESIGN rule 1): once a waker has changed the word, the retry returns
-/// `EAGAIN`, which futex users treat as a wake-up. So a wake needs no queue
-/// and reports 0 tasks woken.
-fn futex(k: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
-    futex_op(k, t, a, false)
-}
-
-fn futex_time64(k: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
-    futex_op(k, t, a, true)
-}
-
-fn futex_op(k: &mut Kernel, t: &mut Task, a: Args, time64: bool) -> SysResult {
-    const FUTEX_WAIT: u32 = 0;
-    const FUTEX_WAKE: u32 = 1;
-    const FUTEX_WAIT_BITSET: u32 = 9;
-    const FUTEX_WAKE_BITSET: u32 = 10;
-    const CMD_MASK: u32 = 0x7f;
-    const FUTEX_REQUEUE: u32 = 3;
-    const FUTEX_CMP_REQUEUE: u32 = 4;
-    const FUTEX_WAKE_OP: u32 = 5;
-    match a[1] & CMD_MASK {
-        FUTEX_WAKE | FUTEX_WAKE_BITSET | FUTEX_REQUEUE => Ok(0),
-        FUTEX_CMP_REQUEUE => {
-            if t.mem(|m| uaccess::read_u32(m, a[0]))? != a[5] {
-                return Err(Errno::EAGAIN.into());
-            }
-            Ok(0)
-        }
-        FUTEX_WAKE_OP => {
-            // Waking is implicit (see below); only the operation on the
-            // second word has an effect.
-            let (uaddr2, val3) = (a[4], a[5]);
-            let mut oparg = (val3 >> 12) & 0xfff;
-            if val3 & (8 << 28) != 0 {
-                oparg = 1u32.checked_shl(oparg).unwrap_or(0);
-            }
-            let old = t.mem(|m| uaccess::read_u32(m, uaddr2))?;
-            let new = match (val3 >> 28) & 7 {
-                0 => oparg,
-                1 => old.wrapping_add(oparg),
-                2 => old | oparg,
-                3 => old & !oparg,
-                4 => old ^ oparg,
-                _ => return Err(Errno::ENOSYS.into()),
-            };
-            t.mem(|m| uaccess::write_u32(m, uaddr2, new))?;
-            Ok(0)
-        }
-        FUTEX_WAIT | FUTEX_WAIT_BITSET => {
-            if t.mem(|m| uaccess::read_u32(m, a[0]))? != a[2] {
-                return Err(Errno::EAGAIN.into());
-            }
-            // FUTEX_WAIT's timeout is relative; FUTEX_WAIT_BITSET's is an
-            // absolute time on CLOCK_MONOTONIC, or CLOCK_REALTIME.
-            const FUTEX_CLOCK_REALTIME: u32 = 256;
-            let deadline = match (a[1] & CMD_MASK, a[3]) {
-                (_, 0) => None,
-                (FUTEX_WAIT, p) => Some(super::time::deadline_after(k, t, p, time64)?),
-                (_, p) => {
-                    let at = super::time::read_timespec(t, p, time64)?;
-                    Some(if a[1] & FUTEX_CLOCK_REALTIME != 0 {
-                        k.now
-                            .monotonic_ns
-                            .saturating_add(at.saturating_sub(k.now.realtime_ns))
-                    } else {
-                        at
-                    })
-                }
-            };
-            if deadline.is_some_and(|d| d <= k.now.monotonic_ns) {
-                return Err(Errno::ETIMEDOUT.into());
-            }
-            Err(SysError::Block { until: deadline })
-        }
-        op => {
-            k.log_once_in(
-                "feature",
-                240,
-                &format!("futex operation {op} is not supported yet (pid {})", t.pid),
-            );
-            Err(Errno::ENOSYS.into())
         }
     }
 }

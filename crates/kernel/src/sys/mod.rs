@@ -9,10 +9,14 @@
 //! [`NAMES`]. A number without a handler fails with `ENOSYS` and one log
 //! line (see `sched.rs`).
 
+mod creds;
 mod fs;
+pub(crate) mod futex;
+mod ipc;
 pub(crate) mod memory;
 mod misc;
-pub(crate) use misc::TOTAL_RAM;
+mod net;
+pub(crate) use misc::{TOTAL_RAM, UTS};
 pub(crate) mod process;
 mod signal;
 mod time;
@@ -31,6 +35,10 @@ pub enum SysError {
 
 impl From<Errno> for SysError {
     fn from(e: Errno) -> Self {
+        // A file system waiting for its device: re-run the call next round.
+        if e == crate::vfs::DEVICE_WAIT {
+            return SysError::Block { until: Some(0) };
+        }
         SysError::Errno(e)
     }
 }
@@ -162,14 +170,18 @@ impl Table {
     }
 }
 
-fn domains() -> [DomainTable; 6] {
-    [
+fn domains() -> Vec<DomainTable> {
+    vec![
         fs::table(),
         process::table(),
+        creds::table(),
+        futex::table(),
         signal::table(),
         memory::table(),
         time::table(),
         misc::table(),
+        ipc::table(),
+        net::table(),
     ]
 }
 
@@ -194,6 +206,7 @@ pub(crate) fn restartable(nr: u32) -> bool {
                 | "ppoll_time64"
                 | "epoll_wait"
                 | "epoll_pwait"
+                | "epoll_pwait2"
                 | "rt_sigtimedwait"
                 | "rt_sigtimedwait_time64"
         )
@@ -204,6 +217,7 @@ pub(crate) fn restartable(nr: u32) -> bool {
 /// the call's domain record what it must (the time left of a sleep).
 pub(crate) fn interrupted(k: &mut crate::Kernel, task: &mut crate::Task, nr: u32) {
     time::interrupted(k, task, nr);
+    futex::interrupted(task);
 }
 
 #[cfg(test)]

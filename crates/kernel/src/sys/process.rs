@@ -1,5 +1,5 @@
 //! Process system calls: creation and exit, waiting, ids, sessions and
-//! process groups, credentials, limits, and i386 thread-local storage.
+//! process groups, limits and usage, and i386 thread-local storage.
 
 use tabvm_cpu::{Cpu, Segment, TlsDescriptor, TLS_FIRST_ENTRY};
 use tabvm_mem::AddressSpace;
@@ -10,8 +10,8 @@ use crate::abi::process::*;
 use crate::abi::signal::SIGCHLD;
 use crate::signal::SigInfo;
 use crate::task::fork::CloneArgs;
-use crate::task::wait::{status_word, which_from_wait4, Event, Which};
-use crate::task::{Rlimit, WaitStatus};
+use crate::task::wait::{status_word, which_from_wait4, Event, Report, Which};
+use crate::task::{Rlimit, Usage, WaitStatus};
 use crate::{uaccess, Kernel, Task};
 
 pub(crate) fn table() -> DomainTable {
@@ -21,58 +21,25 @@ pub(crate) fn table() -> DomainTable {
         (7, "waitpid", waitpid),
         (11, "execve", execve),
         (20, "getpid", getpid),
-        (23, "setuid", setuid),
-        (24, "getuid", getuid),
-        (46, "setgid", setgid),
-        (47, "getgid", getgid),
-        (49, "geteuid", getuid),
-        (50, "getegid", getgid),
         (57, "setpgid", setpgid),
         (64, "getppid", getppid),
         (65, "getpgrp", getpgrp),
         (66, "setsid", setsid),
-        (70, "setreuid", setreuid),
-        (71, "setregid", setregid),
         (75, "setrlimit", setrlimit),
         (76, "getrlimit", getrlimit),
         (77, "getrusage", getrusage),
-        (80, "getgroups", getgroups),
-        (81, "setgroups", setgroups),
         (114, "wait4", wait4),
         (120, "clone", clone),
         (132, "getpgid", getpgid),
-        (138, "setfsuid", setfsuid),
-        (139, "setfsgid", setfsgid),
         (147, "getsid", getsid),
-        (164, "setresuid", setresuid),
-        (165, "getresuid", getresuid16),
-        (170, "setresgid", setresgid),
-        (171, "getresgid", getresgid16),
         (190, "vfork", vfork),
         (191, "ugetrlimit", ugetrlimit),
-        (199, "getuid32", getuid),
-        (200, "getgid32", getgid),
-        (201, "geteuid32", getuid),
-        (202, "getegid32", getgid),
-        (203, "setreuid32", setreuid),
-        (204, "setregid32", setregid),
-        (205, "getgroups32", getgroups),
-        (206, "setgroups32", setgroups),
-        (208, "setresuid32", setresuid),
-        (209, "getresuid32", getresuid),
-        (210, "setresgid32", setresgid),
-        (211, "getresgid32", getresgid),
-        (213, "setuid32", setuid),
-        (214, "setgid32", setgid),
-        (215, "setfsuid32", setfsuid),
-        (216, "setfsgid32", setfsgid),
         (224, "gettid", gettid),
         (243, "set_thread_area", set_thread_area),
         (244, "get_thread_area", get_thread_area),
         (252, "exit_group", exit_group),
         (258, "set_tid_address", set_tid_address),
         (284, "waitid", waitid),
-        (311, "set_robust_list", set_robust_list),
         (340, "prlimit64", prlimit64),
     ]
 }
@@ -126,8 +93,11 @@ fn clone(k: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
     k.clone_process(t, args)
 }
 
-/// Implements execve(2).
+/// Implements execve(2): the caller needs execute permission.
 fn execve(k: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
+    let path = t.mem(|m| uaccess::read_path(m, a[0]))?;
+    let cwd = k.vfs.cwd(&t.fs.borrow());
+    super::fs::access::may_exec(k, t, cwd, &path)?;
     k.execve(t, a[0], a[1], a[2])
 }
 
@@ -220,15 +190,10 @@ fn wait4(k: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
     let Some(report) = k.wait_child(t, which, a[2])? else {
         return Ok(0);
     };
-    t.mem(|m| {
-        if a[1] != 0 {
-            uaccess::write_u32(m, a[1], status_word(report.event))?;
-        }
-        if a[3] != 0 {
-            uaccess::write_bytes(m, a[3], &[0; RUSAGE_SIZE])?;
-        }
-        Ok::<_, Errno>(())
-    })?;
+    if a[1] != 0 {
+        t.mem(|m| uaccess::write_u32(m, a[1], status_word(report.event)))?;
+    }
+    reaped(t, &report, a[2], a[3])?;
     Ok(report.pid)
 }
 
@@ -253,7 +218,7 @@ fn waitid(k: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
         _ => return Err(Errno::EINVAL.into()),
     };
     let report = k.wait_child(t, which, options)?;
-    let info = match report {
+    let info = match &report {
         None => [0; crate::abi::signal::SIGINFO_SIZE],
         Some(r) => {
             let (code, status) = match r.event {
@@ -270,94 +235,10 @@ fn waitid(k: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
     if infop != 0 {
         t.mem(|m| uaccess::write_bytes(m, infop, &info))?;
     }
-    if a[4] != 0 {
-        t.mem(|m| uaccess::write_bytes(m, a[4], &[0; RUSAGE_SIZE]))?;
-    }
-    Ok(0)
-}
-
-fn getuid(_: &mut Kernel, t: &mut Task, _: Args) -> SysResult {
-    Ok(t.uid)
-}
-
-fn getgid(_: &mut Kernel, t: &mut Task, _: Args) -> SysResult {
-    Ok(t.gid)
-}
-
-/// A credential change: root may take any id, others only their own.
-/// `u32::MAX` (-1) means "leave unchanged".
-fn set_id(t: &Task, current: u32, ids: &[u32]) -> Result<Option<u32>, Errno> {
-    let wanted = ids.iter().copied().find(|&i| i != u32::MAX);
-    match wanted {
-        Some(id) if t.uid != 0 && id != current => Err(Errno::EPERM),
-        other => Ok(other),
-    }
-}
-
-macro_rules! setter {
-    ($name:ident, $field:ident, $n:expr) => {
-        /// Implements the set*id(2) family: one id for real, effective and saved.
-        fn $name(_: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
-            if let Some(id) = set_id(t, t.$field, &a[..$n])? {
-                t.$field = id;
-            }
-            Ok(0)
-        }
-    };
-}
-setter!(setuid, uid, 1);
-setter!(setgid, gid, 1);
-setter!(setreuid, uid, 2);
-setter!(setregid, gid, 2);
-setter!(setresuid, uid, 3);
-setter!(setresgid, gid, 3);
-
-/// Implements setfsuid(2)/setfsgid(2): the old value (the fs ids follow
-/// the effective ones here).
-fn setfsuid(_: &mut Kernel, t: &mut Task, _: Args) -> SysResult {
-    Ok(t.uid)
-}
-
-fn setfsgid(_: &mut Kernel, t: &mut Task, _: Args) -> SysResult {
-    Ok(t.gid)
-}
-
-/// Writes one id three times (real, effective, saved) as `width` bytes.
-fn put_ids(t: &Task, id: u32, ptrs: &[u32], width: usize) -> SysResult {
-    t.mem(|m| {
-        for &p in ptrs {
-            uaccess::write_bytes(m, p, &id.to_le_bytes()[..width])?;
-        }
-        Ok(0)
-    })
-    .map_err(|e: Errno| e.into())
-}
-
-fn getresuid(_: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
-    put_ids(t, t.uid, &a[..3], 4)
-}
-fn getresgid(_: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
-    put_ids(t, t.gid, &a[..3], 4)
-}
-fn getresuid16(_: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
-    put_ids(t, t.uid, &a[..3], 2)
-}
-fn getresgid16(_: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
-    put_ids(t, t.gid, &a[..3], 2)
-}
-
-/// Implements getgroups(2): no supplementary groups.
-fn getgroups(_: &mut Kernel, _: &mut Task, a: Args) -> SysResult {
-    if (a[0] as i32) < 0 {
-        return Err(Errno::EINVAL.into());
-    }
-    Ok(0)
-}
-
-/// Implements setgroups(2): accepted for root, and forgotten.
-fn setgroups(_: &mut Kernel, t: &mut Task, _: Args) -> SysResult {
-    if t.uid != 0 {
-        return Err(Errno::EPERM.into());
+    match &report {
+        Some(r) => reaped(t, r, options, a[4])?,
+        None if a[4] != 0 => t.mem(|m| uaccess::write_bytes(m, a[4], &[0; RUSAGE_SIZE]))?,
+        None => {}
     }
     Ok(0)
 }
@@ -366,16 +247,6 @@ fn setgroups(_: &mut Kernel, t: &mut Task, _: Args) -> SysResult {
 fn set_tid_address(_: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
     t.clear_child_tid = a[0];
     Ok(t.tid)
-}
-
-/// Implements set_robust_list(2): accepted; robust futexes matter only with
-/// threads.
-fn set_robust_list(_: &mut Kernel, _: &mut Task, a: Args) -> SysResult {
-    // `struct robust_list_head` is 12 bytes on i386.
-    if a[1] != 12 {
-        return Err(Errno::EINVAL.into());
-    }
-    Ok(0)
 }
 
 /// Reads a `struct user_desc` into (entry number, descriptor).
@@ -489,13 +360,14 @@ fn prlimit64(k: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
     } else {
         None
     };
+    let privileged = t.creds.privileged();
     let old = with_process(k, t, a[0], |p| {
         let old = p.rlimits[r];
         if let Some(new) = new {
-            p.rlimits[r] = new;
+            set_limit(p, r, new, privileged)?;
         }
-        old
-    })?;
+        Ok::<_, Errno>(old)
+    })??;
     if a[3] != 0 {
         let mut b = [0u8; 16];
         b[..8].copy_from_slice(&old.cur.to_le_bytes());
@@ -547,16 +419,98 @@ fn setrlimit(_: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
     if cur > max {
         return Err(Errno::EINVAL.into());
     }
-    t.rlimits[r] = Rlimit { cur, max };
+    let privileged = t.creds.privileged();
+    set_limit(t, r, Rlimit { cur, max }, privileged)?;
     Ok(0)
 }
 
-/// Implements getrusage(2): usage is not accounted yet, so all zero.
-fn getrusage(_: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
-    // RUSAGE_CHILDREN (-1), RUSAGE_SELF (0), RUSAGE_THREAD (1).
-    if !(-1..=1).contains(&(a[0] as i32)) {
-        return Err(Errno::EINVAL.into());
+/// Sets limit `r` of `p`: raising a hard limit needs privilege; the
+/// descriptor limit takes effect on the descriptor table.
+fn set_limit(p: &mut Task, r: usize, new: Rlimit, privileged: bool) -> Result<(), Errno> {
+    if new.max > p.rlimits[r].max && !privileged {
+        return Err(Errno::EPERM);
     }
-    t.mem(|m| uaccess::write_bytes(m, a[1], &[0; RUSAGE_SIZE]))?;
+    if r == RLIMIT_NOFILE as usize {
+        p.files.borrow_mut().set_limit(new.cur);
+    }
+    p.rlimits[r] = new;
+    Ok(())
+}
+
+/// What all threads of `t`'s process used (`RUSAGE_SELF`), with the peak
+/// resident set of its memory.
+pub(crate) fn process_usage(k: &Kernel, t: &Task) -> Usage {
+    let usage = usage_pair(k, t).0;
+    let rss = t.mm.try_borrow_mut().map_or(0, |mut mm| {
+        crate::vfs::procfs::sample(&mut mm, &t.exe).peak_rss
+    });
+    Usage {
+        max_rss_kb: usage.max_rss_kb.max(rss >> 10),
+        ..usage
+    }
+}
+
+/// What the waited-for children of `t`'s process used.
+fn children_usage(k: &Kernel, t: &Task) -> Usage {
+    let siblings = k.tasks.values().filter(|o| o.pid == t.pid);
+    siblings.fold(t.children_usage, |u, o| u.plus(o.children_usage))
+}
+
+/// The CPU time of `t`'s process and of its reaped children (`times`).
+pub(crate) fn usage_pair(k: &Kernel, t: &Task) -> (Usage, Usage) {
+    let siblings = k.tasks.values().filter(|o| o.pid == t.pid);
+    (
+        siblings.fold(t.usage, |u, o| u.plus(o.usage)),
+        children_usage(k, t),
+    )
+}
+
+/// `struct rusage`: two timevals, then maxrss and thirteen counters this
+/// kernel does not keep.
+fn rusage_bytes(u: Usage) -> [u8; RUSAGE_SIZE] {
+    let mut b = [0u8; RUSAGE_SIZE];
+    let words = [
+        (u.user_ns / 1_000_000_000) as u32,
+        (u.user_ns % 1_000_000_000 / 1000) as u32,
+        (u.sys_ns / 1_000_000_000) as u32,
+        (u.sys_ns % 1_000_000_000 / 1000) as u32,
+        u.max_rss_kb as u32,
+    ];
+    for (i, w) in words.into_iter().enumerate() {
+        b[4 * i..4 * i + 4].copy_from_slice(&w.to_le_bytes());
+    }
+    b
+}
+
+/// Implements getrusage(2).
+fn getrusage(k: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
+    const RUSAGE_CHILDREN: i32 = -1;
+    const RUSAGE_SELF: i32 = 0;
+    const RUSAGE_THREAD: i32 = 1;
+    let usage = match a[0] as i32 {
+        RUSAGE_SELF => process_usage(k, t),
+        RUSAGE_CHILDREN => children_usage(k, t),
+        RUSAGE_THREAD => Usage {
+            max_rss_kb: process_usage(k, t).max_rss_kb,
+            ..t.usage
+        },
+        _ => return Err(Errno::EINVAL.into()),
+    };
+    t.mem(|m| uaccess::write_bytes(m, a[1], &rusage_bytes(usage)))?;
     Ok(0)
+}
+
+/// Accounts a reaped child to `t` and writes its usage to `at` (if set).
+fn reaped(t: &mut Task, report: &Report, options: u32, at: u32) -> Result<(), Errno> {
+    let usage = match report.event {
+        Event::Exited(_) => report.usage,
+        _ => Usage::default(),
+    };
+    if matches!(report.event, Event::Exited(_)) && options & WNOWAIT == 0 {
+        t.children_usage = t.children_usage.plus(usage);
+    }
+    if at != 0 {
+        t.mem(|m| uaccess::write_bytes(m, at, &rusage_bytes(usage)))?;
+    }
+    Ok(())
 }

@@ -299,7 +299,7 @@ fn check_sig(sig: u32) -> Result<(), Errno> {
 fn kill(k: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
     let sig = a[1];
     check_sig(sig)?;
-    let info = SigInfo::user(sig, SI_USER, t.pid, t.uid);
+    let info = SigInfo::user(sig, SI_USER, t.pid, t.creds.user.real);
     let target = target_of(a[0] as i32, t);
     k.kill(Some(t), target, sig, info)?;
     Ok(0)
@@ -326,7 +326,7 @@ fn tkill(k: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
     if (a[0] as i32) <= 0 {
         return Err(Errno::EINVAL.into());
     }
-    let info = SigInfo::user(sig, SI_TKILL, t.pid, t.uid);
+    let info = SigInfo::user(sig, SI_TKILL, t.pid, t.creds.user.real);
     k.kill(Some(t), Target::Thread(a[0]), sig, info)?;
     Ok(0)
 }

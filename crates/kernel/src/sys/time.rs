@@ -8,7 +8,7 @@
 use super::{DomainTable, SysError, SysResult};
 use crate::abi::errno::Errno;
 use crate::abi::time::*;
-use crate::task::RealTimer;
+use crate::task::{CpuTimer, RealTimer};
 use crate::{uaccess, Kernel, Task};
 
 pub(crate) fn table() -> DomainTable {
@@ -47,10 +47,12 @@ fn clock_ns(k: &Kernel, t: &Task, id: u32) -> Result<u64, Errno> {
         | CLOCK_MONOTONIC_COARSE
         | CLOCK_BOOTTIME
         | CLOCK_BOOTTIME_ALARM => Ok(now.monotonic_ns),
-        // CPU time is approximated by the time since the process started.
-        CLOCK_PROCESS_CPUTIME_ID | CLOCK_THREAD_CPUTIME_ID => {
-            Ok(now.monotonic_ns.saturating_sub(t.start_ns))
+        // CPU time as `getrusage` counts it (`task/mod.rs`, `Usage`).
+        CLOCK_PROCESS_CPUTIME_ID => {
+            let u = super::process::usage_pair(k, t).0;
+            Ok(u.user_ns + u.sys_ns)
         }
+        CLOCK_THREAD_CPUTIME_ID => Ok(t.usage.user_ns + t.usage.sys_ns),
         _ => Err(Errno::EINVAL),
     }
 }
@@ -77,7 +79,7 @@ pub(crate) fn read_timespec(t: &Task, at: u32, time64: bool) -> Result<u64, Errn
     Ok((sec as u64).saturating_mul(NS).saturating_add(nsec as u64))
 }
 
-fn write_timespec(t: &Task, at: u32, ns: u64, time64: bool) -> Result<(), Errno> {
+pub(crate) fn write_timespec(t: &Task, at: u32, ns: u64, time64: bool) -> Result<(), Errno> {
     let (sec, nsec) = (ns / NS, ns % NS);
     t.mem(|m| {
         if time64 {
@@ -256,13 +258,20 @@ fn clock_nanosleep_time64(k: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
     clock_sleep(k, t, a, true)
 }
 
-/// Implements times(2): CPU times are not accounted (zero); the result is
-/// the clock ticks since boot.
+/// Implements times(2): the process's and its reaped children's user and
+/// system time in clock ticks; returns the ticks since boot.
 fn times(k: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
+    let tick = NS / USER_HZ;
     if a[0] != 0 {
-        t.mem(|m| uaccess::write_bytes(m, a[0], &[0; 16]))?;
+        let (me, children) = super::process::usage_pair(k, t);
+        let mut b = [0u8; 16];
+        let ticks = [me.user_ns, me.sys_ns, children.user_ns, children.sys_ns];
+        for (i, ns) in ticks.into_iter().enumerate() {
+            b[4 * i..4 * i + 4].copy_from_slice(&((ns / tick) as u32).to_le_bytes());
+        }
+        t.mem(|m| uaccess::write_bytes(m, a[0], &b))?;
     }
-    Ok((k.now.monotonic_ns / (NS / USER_HZ)) as u32)
+    Ok((k.now.monotonic_ns / tick) as u32)
 }
 
 /// The current ITIMER_REAL as (interval, value) in ns.
@@ -291,11 +300,27 @@ fn alarm(k: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
     Ok(if left > 0 { secs.max(1) as u32 } else { 0 })
 }
 
-/// Implements getitimer(2) for ITIMER_REAL; the CPU-time timers read as off.
+/// Which of `Task::cpu_timers` an ITIMER_VIRTUAL/ITIMER_PROF is.
+fn cpu_slot(which: u32) -> usize {
+    usize::from(which == ITIMER_PROF)
+}
+
+/// The current CPU-time timer `which` as (interval, value) in ns.
+fn cpu_timer(t: &Task, which: u32) -> (u64, u64) {
+    let (prof, _) = crate::task::CPU_TIMERS[cpu_slot(which)];
+    t.cpu_timers[cpu_slot(which)].map_or((0, 0), |tm| {
+        (
+            tm.interval,
+            tm.due.saturating_sub(t.usage.clock(prof)).max(1),
+        )
+    })
+}
+
+/// Implements getitimer(2).
 fn getitimer(k: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
     let (interval, value) = match a[0] {
         ITIMER_REAL => real_timer(k, t),
-        ITIMER_VIRTUAL | ITIMER_PROF => (0, 0),
+        ITIMER_VIRTUAL | ITIMER_PROF => cpu_timer(t, a[0]),
         _ => return Err(Errno::EINVAL.into()),
     };
     write_timeval(t, a[1], interval)?;
@@ -303,8 +328,8 @@ fn getitimer(k: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
     Ok(0)
 }
 
-/// Implements setitimer(2) for ITIMER_REAL. ITIMER_VIRTUAL and ITIMER_PROF
-/// are accepted but never fire (logged once).
+/// Implements setitimer(2). The CPU-time timers count the calling thread's
+/// time (Linux counts the whole process's).
 fn setitimer(k: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
     let new = if a[1] != 0 {
         Some((read_timeval(t, a[1])?, read_timeval(t, a[1] + 8)?))
@@ -321,14 +346,13 @@ fn setitimer(k: &mut Kernel, t: &mut Task, a: Args) -> SysResult {
             }
         }
         ITIMER_VIRTUAL | ITIMER_PROF => {
-            k.log_once_in(
-                "feature",
-                104,
-                &format!(
-                    "setitimer({}) CPU-time timers never fire (pid {})",
-                    a[0], t.pid
-                ),
-            );
+            if let Some((interval, value)) = new {
+                let (prof, _) = crate::task::CPU_TIMERS[cpu_slot(a[0])];
+                t.cpu_timers[cpu_slot(a[0])] = (value > 0).then(|| CpuTimer {
+                    due: t.usage.clock(prof) + value,
+                    interval,
+                });
+            }
         }
         _ => return Err(Errno::EINVAL.into()),
     }

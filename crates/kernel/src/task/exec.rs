@@ -41,8 +41,12 @@ pub(crate) struct Loaded {
     mm: Mm,
     entry: Entry,
     path: Vec<u8>,
-    /// argv, NUL-terminated strings.
+    /// argv and envp, NUL-terminated strings.
     cmdline: Vec<u8>,
+    environ: Vec<u8>,
+    /// The command name: the base name of the path exec'd (a script's,
+    /// a symlink's), as Linux names a process.
+    comm: Vec<u8>,
 }
 
 /// Reads `path` (relative to `fs`), follows `#!` lines and loads the ELF
@@ -71,6 +75,34 @@ pub(crate) fn load_program(
             continue;
         }
         let image = Image::parse(&file).map_err(ExecError::Elf)?;
+        let interp_file = match &image.interp {
+            Some(p) => Some(k.vfs.read_executable(fs, p).map_err(ExecError::Errno)?),
+            None => None,
+        };
+        // Linux refuses an interpreter that is not a plain ELF program.
+        let interp_image = match &interp_file {
+            Some(f) => match Image::parse(f) {
+                Ok(i) if i.interp.is_none() => Some(i),
+                _ => return Err(ExecError::Errno(Errno::ELIBBAD)),
+            },
+            None => None,
+        };
+        // Mappings are named by absolute path, as /proc/<pid>/maps shows.
+        let cwd = k.vfs.cwd(fs);
+        let absolute = |p: &[u8]| {
+            let p = k.vfs.canonical(cwd, p).unwrap_or_else(|| p.to_vec());
+            String::from_utf8_lossy(&p).into_owned()
+        };
+        let name = absolute(&file_path);
+        let interp_name = image.interp.as_deref().map(absolute).unwrap_or_default();
+        let interp = interp_image
+            .as_ref()
+            .zip(interp_file.as_deref())
+            .map(|(image, file)| loader::Interp {
+                image,
+                file,
+                name: &interp_name,
+            });
         let mut random = [0u8; 16];
         k.host.fill_random(&mut random);
         let mut space = AddressSpace::new();
@@ -81,12 +113,14 @@ pub(crate) fn load_program(
             random,
             auxv: Vec::new(),
         };
-        let entry =
-            loader::load(&image, &file, &mut space, args, creds).map_err(ExecError::Errno)?;
-        let cmdline = argv
-            .iter()
-            .flat_map(|a| a.iter().copied().chain([0]))
-            .collect();
+        let entry = loader::load(&image, &file, &name, interp, &mut space, args, creds)
+            .map_err(ExecError::Errno)?;
+        let nul_joined = |v: &[Vec<u8>]| -> Vec<u8> {
+            v.iter()
+                .flat_map(|a| a.iter().copied().chain([0]))
+                .collect()
+        };
+        let (cmdline, environ) = (nul_joined(&argv), nul_joined(envp));
         return Ok(Loaded {
             mm: Mm {
                 space,
@@ -95,6 +129,8 @@ pub(crate) fn load_program(
             entry,
             path: file_path,
             cmdline,
+            environ,
+            comm: super::comm_of(path),
         });
     }
     Err(ExecError::Errno(Errno::ELOOP))
@@ -165,8 +201,8 @@ impl Kernel {
             crate::vfs::procfs::refresh(self, t);
         }
         let creds = Creds {
-            uid: t.uid,
-            gid: t.gid,
+            uid: t.creds.user.real,
+            gid: t.creds.group.real,
         };
         let loaded = load_program(self, &fs, &path, argv, &envp, creds).map_err(|e| match e {
             ExecError::Errno(e) => e,
@@ -209,6 +245,8 @@ impl Kernel {
         let cwd = self.vfs.cwd(&t.fs.borrow());
         t.exe = self.vfs.canonical(cwd, &loaded.path).unwrap_or(loaded.path);
         t.cmdline = loaded.cmdline;
+        t.environ = loaded.environ;
+        t.comm = loaded.comm;
     }
 }
 

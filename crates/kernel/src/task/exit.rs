@@ -1,7 +1,7 @@
 //! The end of a process: its wait status, the zombie its parent reaps,
 //! SIGCHLD, and orphans handed to the first process.
 
-use super::Task;
+use super::{Task, Usage};
 use crate::abi::signal::{CLD_DUMPED, CLD_EXITED, CLD_KILLED, SA_NOCLDWAIT, SIG_IGN};
 use crate::signal::{deliver::post, SigInfo};
 use crate::{Kernel, Pid};
@@ -41,12 +41,17 @@ impl WaitStatus {
 }
 
 /// A process that has exited and waits for its parent's `wait`.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Zombie {
     pub ppid: Pid,
     pub pgid: Pid,
+    /// Session and name, for `/proc` (which lists zombies as `Z`).
+    pub sid: Pid,
+    pub comm: Vec<u8>,
     pub uid: u32,
     pub status: WaitStatus,
+    /// What the process and its reaped children used (`wait4`'s rusage).
+    pub usage: Usage,
 }
 
 impl Kernel {
@@ -56,7 +61,8 @@ impl Kernel {
     /// the process ends: a vfork parent wakes, children go to the first
     /// process, a zombie stays for the parent, which gets SIGCHLD.
     pub(crate) fn finish_exit(&mut self, task: Task, status: WaitStatus) {
-        clear_tid(&task);
+        self.release_thread(&task);
+        let mut usage = crate::sys::process::process_usage(self, &task).plus(task.children_usage);
         if task.exit_group {
             let siblings: Vec<Pid> = self
                 .tasks
@@ -66,7 +72,8 @@ impl Kernel {
                 .collect();
             for tid in siblings {
                 if let Some(t) = self.tasks.remove(&tid) {
-                    clear_tid(&t);
+                    usage = usage.plus(t.children_usage);
+                    self.release_thread(&t);
                 }
             }
         }
@@ -87,8 +94,11 @@ impl Kernel {
         let zombie = Zombie {
             ppid: task.ppid,
             pgid: task.pgid,
-            uid: task.uid,
+            sid: task.sid,
+            comm: task.comm.clone(),
+            uid: task.creds.user.real,
             status,
+            usage,
         };
         // Without a parent (an orphan of the first process) nothing waits.
         if let Some(parent) = self.tasks.get_mut(&task.ppid) {
@@ -108,7 +118,7 @@ impl Kernel {
             }
             if exit_signal != 0 {
                 let (code, st) = status.child_info();
-                let mut info = SigInfo::child(code, task.pid, task.uid, st);
+                let mut info = SigInfo::child(code, task.pid, task.creds.user.real, st);
                 info.signo = exit_signal;
                 post(parent, info);
             }
@@ -116,11 +126,16 @@ impl Kernel {
     }
 }
 
-/// `CLONE_CHILD_CLEARTID`/`set_tid_address`: zero the word at exit.
-fn clear_tid(task: &Task) {
-    if task.clear_child_tid != 0 {
-        // Failure is ignored, as in Linux: the address is the guest's problem.
-        let _ = task.mem(|m| m.write_u32(task.clear_child_tid, 0));
+impl Kernel {
+    /// What a leaving thread releases, as Linux's `mm_release`: its robust
+    /// futexes, and the `CLONE_CHILD_CLEARTID`/`set_tid_address` word,
+    /// zeroed with a wake-up for one waiter (`pthread_join`).
+    fn release_thread(&mut self, task: &Task) {
+        crate::sys::futex::exit_robust_list(self, task);
+        // A bad address is ignored, as in Linux: it is the guest's problem.
+        if task.clear_child_tid != 0 && task.mem(|m| m.write_u32(task.clear_child_tid, 0)).is_ok() {
+            crate::sys::futex::wake_addr(self, task, task.clear_child_tid, 1);
+        }
     }
 }
 

@@ -12,7 +12,7 @@ use std::rc::Rc;
 
 use tabvm_cpu::{BlockCache, Reg};
 
-use super::{Mm, RunState, Task};
+use super::{Mm, RunState, Task, Usage};
 use crate::abi::errno::Errno;
 use crate::abi::process::*;
 use crate::sys::{SysError, SysResult};
@@ -79,6 +79,7 @@ impl Kernel {
                 code: BlockCache::new(),
                 shared,
                 file_maps,
+                peak: parent_mm.peak,
             }))
         };
         let files = if f & CLONE_FILES != 0 {
@@ -110,8 +111,7 @@ impl Kernel {
             pgid: parent.pgid,
             sid: parent.sid,
             restart_deadline: None,
-            uid: parent.uid,
-            gid: parent.gid,
+            creds: parent.creds.clone(),
             sig,
             state: RunState::Runnable,
             continued: false,
@@ -125,12 +125,20 @@ impl Kernel {
             vfork_parent: (f & CLONE_VFORK != 0).then_some(parent.pid),
             vfork_child: None,
             timer: None,
+            cpu_timers: [None; 2],
             rlimits: parent.rlimits,
             // A thread's end is seen through its tid word, not a signal.
             exit_signal: if thread { 0 } else { f & CSIGNAL },
             start_ns: self.now.monotonic_ns,
             exe: parent.exe.clone(),
             cmdline: parent.cmdline.clone(),
+            environ: parent.environ.clone(),
+            comm: parent.comm.clone(),
+            usage: Usage::default(),
+            children_usage: Usage::default(),
+            futex: None,
+            robust_list: 0,
+            nice: parent.nice,
         };
         if f & CLONE_CHILD_SETTID != 0 {
             // Linux writes it in the child's memory and ignores a fault.
@@ -148,9 +156,14 @@ impl Kernel {
     /// The next free process id (ids are not reused while a process or zombie
     /// holds them).
     pub(crate) fn alloc_pid(&mut self) -> Pid {
+        self.forks += 1;
         loop {
             let pid = self.next_pid;
-            self.next_pid = if pid >= 32767 { 2 } else { pid + 1 };
+            self.next_pid = if pid + 1 >= crate::vfs::procfs::PID_MAX {
+                2
+            } else {
+                pid + 1
+            };
             if !self.tasks.contains_key(&pid)
                 && !self.zombies.contains_key(&pid)
                 && !self.is_group_in_use(pid)

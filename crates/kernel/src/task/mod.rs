@@ -12,6 +12,7 @@
 //! system call is taken out of that map for the duration of the call, so a
 //! handler sees itself only through its `&mut Task` argument.
 
+mod creds;
 pub(crate) mod exec;
 mod exit;
 pub(crate) mod filemap;
@@ -30,6 +31,8 @@ use crate::loader::STACK_SIZE;
 use crate::signal::SigState;
 use crate::vfs::{FdTable, FsContext};
 
+pub use creds::{Creds, Ids};
+pub(crate) use creds::{KEEP, NGROUPS_MAX};
 pub(crate) use exit::{WaitStatus, Zombie};
 
 /// A process or thread id.
@@ -44,6 +47,9 @@ pub struct Mm {
     pub(crate) shared: Vec<shared::SharedAnon>,
     /// The files of file-backed mappings (see `filemap.rs`).
     pub(crate) file_maps: Vec<filemap::FileMap>,
+    /// Largest size and resident set seen, in bytes (`VmPeak`, `VmHWM`,
+    /// `ru_maxrss`); sampled when `/proc` or `getrusage` looks.
+    pub(crate) peak: (u64, u64),
 }
 
 impl Mm {
@@ -53,6 +59,15 @@ impl Mm {
         self.shared.retain(|r| !r.overlaps(start, len));
         filemap::cut(&mut self.file_maps, start, start.saturating_add(len));
     }
+}
+
+/// Longest thread name (`TASK_COMM_LEN` less its NUL).
+pub(crate) const COMM_LEN: usize = 15;
+
+/// The name a process exec'ing `path` gets: its base name, truncated.
+pub(crate) fn comm_of(path: &[u8]) -> Vec<u8> {
+    let base = path.rsplit(|&b| b == b'/').next().unwrap_or_default();
+    base[..base.len().min(COMM_LEN)].to_vec()
 }
 
 /// Whether a task can run.
@@ -78,6 +93,54 @@ pub(crate) enum RunState {
 pub(crate) struct Rlimit {
     pub cur: u64,
     pub max: u64,
+}
+
+/// CPU time and memory a task used (`getrusage`, `times`, `/proc`). User
+/// time counts retired instructions at a nominal 1 GHz (`sched.rs`), so it
+/// is deterministic; system time counts each system call as
+/// [`Usage::SYSCALL_NS`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Usage {
+    pub user_ns: u64,
+    pub sys_ns: u64,
+    /// Largest resident set seen, in KiB.
+    pub max_rss_kb: u64,
+}
+
+impl Usage {
+    pub const SYSCALL_NS: u64 = 1000;
+
+    /// Both usages together (peaks do not add: the larger one stays).
+    pub fn plus(self, o: Usage) -> Usage {
+        Usage {
+            user_ns: self.user_ns + o.user_ns,
+            sys_ns: self.sys_ns + o.sys_ns,
+            max_rss_kb: self.max_rss_kb.max(o.max_rss_kb),
+        }
+    }
+}
+
+/// A CPU-time interval timer (`ITIMER_VIRTUAL`, `ITIMER_PROF`), on the
+/// thread's own [`Usage`] clock: user time, or user and system time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct CpuTimer {
+    /// Usage in ns at which the signal is due.
+    pub due: u64,
+    /// Re-arm period in ns, 0 for one shot.
+    pub interval: u64,
+}
+
+/// The CPU-time timers: which clock each reads and what it sends.
+pub(crate) const CPU_TIMERS: [(bool, u32); 2] = [
+    (false, crate::abi::signal::SIGVTALRM),
+    (true, crate::abi::signal::SIGPROF),
+];
+
+impl Usage {
+    /// The clock of a CPU-time timer: user time, with system time if `prof`.
+    pub fn clock(self, prof: bool) -> u64 {
+        self.user_ns + if prof { self.sys_ns } else { 0 }
+    }
 }
 
 /// The real-time interval timer (`alarm`, `setitimer(ITIMER_REAL)`).
@@ -106,8 +169,7 @@ pub struct Task {
     /// Deadline of a blocking call being restarted (`nanosleep`, `poll`…),
     /// kept across re-executions and cleared when the call completes.
     pub restart_deadline: Option<u64>,
-    pub uid: u32,
-    pub gid: u32,
+    pub creds: Creds,
     pub(crate) sig: SigState,
     pub(crate) state: RunState,
     /// SIGCONT resumed this stopped process and no `wait(WCONTINUED)` has
@@ -126,6 +188,9 @@ pub struct Task {
     /// This task waits for its vfork child.
     pub(crate) vfork_child: Option<Pid>,
     pub(crate) timer: Option<RealTimer>,
+    /// `ITIMER_VIRTUAL` and `ITIMER_PROF`, per thread (not inherited by
+    /// `fork`, as on Linux).
+    pub(crate) cpu_timers: [Option<CpuTimer>; 2],
     pub(crate) rlimits: [Rlimit; RLIM_NLIMITS as usize],
     /// The signal sent to the parent at exit (from `clone`'s low byte).
     pub(crate) exit_signal: u32,
@@ -135,6 +200,21 @@ pub struct Task {
     pub(crate) exe: Vec<u8>,
     /// argv of the program, each string NUL-terminated (`/proc/<pid>/cmdline`).
     pub(crate) cmdline: Vec<u8>,
+    /// The environment given to execve, each string NUL-terminated
+    /// (`/proc/<pid>/environ`).
+    pub(crate) environ: Vec<u8>,
+    /// The thread's name (`/proc/<pid>/comm`, `PR_SET_NAME`): at most
+    /// [`COMM_LEN`] bytes.
+    pub(crate) comm: Vec<u8>,
+    /// What this thread used, and what its waited-for children used.
+    pub(crate) usage: Usage,
+    pub(crate) children_usage: Usage,
+    /// The futex wait this task is parked in (`sys/futex.rs`).
+    pub(crate) futex: Option<crate::sys::futex::FutexWait>,
+    /// `set_robust_list`'s head, walked at exit (0: none).
+    pub(crate) robust_list: u32,
+    /// Scheduling niceness, -20..=19 (reported; the scheduler is fair).
+    pub(crate) nice: i32,
 }
 
 impl Task {
@@ -161,8 +241,7 @@ impl Task {
             pgid: pid,
             sid: pid,
             restart_deadline: None,
-            uid: 0,
-            gid: 0,
+            creds: Creds::default(),
             sig: SigState::default(),
             state: RunState::Runnable,
             continued: false,
@@ -172,17 +251,41 @@ impl Task {
             vfork_parent: None,
             vfork_child: None,
             timer: None,
+            cpu_timers: [None; 2],
             rlimits,
             exit_signal: crate::abi::signal::SIGCHLD,
             start_ns: now,
             exe: Vec::new(),
             cmdline: Vec::new(),
+            environ: Vec::new(),
+            comm: Vec::new(),
+            usage: Usage::default(),
+            children_usage: Usage::default(),
+            futex: None,
+            robust_list: 0,
+            nice: 0,
         }
     }
 
     /// Makes signal `sig` pending for this thread (e.g. SIGPIPE from a write).
     pub fn raise(&mut self, sig: u32) {
         self.sig.post(crate::signal::SigInfo::kernel(sig));
+    }
+
+    /// Sends SIGVTALRM/SIGPROF for CPU-time timers that came due, re-arming
+    /// periodic ones past the time already used.
+    pub(crate) fn tick_cpu_timers(&mut self) {
+        for (slot, (prof, sig)) in CPU_TIMERS.into_iter().enumerate() {
+            let now = self.usage.clock(prof);
+            let Some(timer) = self.cpu_timers[slot].filter(|tm| tm.due <= now) else {
+                continue;
+            };
+            self.cpu_timers[slot] = (timer.interval > 0).then(|| CpuTimer {
+                due: timer.due + ((now - timer.due) / timer.interval + 1) * timer.interval,
+                ..timer
+            });
+            self.raise(sig);
+        }
     }
 
     /// Runs `f` on this task's address space.

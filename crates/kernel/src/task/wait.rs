@@ -1,7 +1,7 @@
 //! Waiting for children: the shared core of wait4(2), waitpid(2) and
 //! waitid(2).
 
-use super::{RunState, Task};
+use super::{RunState, Task, Usage};
 use crate::abi::errno::Errno;
 use crate::abi::process::{WCONTINUED, WNOHANG, WNOWAIT, WUNTRACED};
 use crate::sys::SysError;
@@ -39,6 +39,8 @@ pub(crate) struct Report {
     pub pid: Pid,
     pub uid: u32,
     pub event: Event,
+    /// What an exited child and its reaped children used.
+    pub usage: Usage,
 }
 
 impl Kernel {
@@ -56,7 +58,7 @@ impl Kernel {
             .zombies
             .iter()
             .find(|(&pid, z)| z.ppid == me.pid && which.accepts(pid, z.pgid))
-            .map(|(&pid, z)| (pid, *z));
+            .map(|(&pid, z)| (pid, z.clone()));
         if let Some((pid, z)) = zombie {
             if options & WNOWAIT == 0 {
                 self.zombies.remove(&pid);
@@ -65,6 +67,7 @@ impl Kernel {
                 pid,
                 uid: z.uid,
                 event: Event::Exited(z.status),
+                usage: z.usage,
             }));
         }
         let mut any = false;
@@ -88,8 +91,9 @@ impl Kernel {
                     }
                     return Ok(Some(Report {
                         pid: t.pid,
-                        uid: t.uid,
+                        uid: t.creds.user.real,
                         event: Event::Stopped(sig),
+                        usage: Usage::default(),
                     }));
                 }
             }
@@ -97,8 +101,9 @@ impl Kernel {
                 t.continued = options & WNOWAIT != 0;
                 return Ok(Some(Report {
                     pid: t.pid,
-                    uid: t.uid,
+                    uid: t.creds.user.real,
                     event: Event::Continued,
+                    usage: Usage::default(),
                 }));
             }
         }

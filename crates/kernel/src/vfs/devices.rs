@@ -9,7 +9,9 @@
 //! `/proc/self/fd` on Linux; this kernel's `/proc` links are plain paths,
 //! not Linux's "magic" links to the open file, so they are device nodes here
 //! (major [`FD_ALIAS_MAJOR`]) whose open yields the process's descriptor
-//! 0, 1 or 2 — the same description rather than a reopened file.
+//! 0, 1 or 2 — the same description rather than a reopened file. `/dev/fd`
+//! (bash's process substitution opens `/dev/fd/63`) is a directory in which
+//! every decimal name is such a node for that descriptor.
 
 use super::{DirEntry, FileSystem, FileType, Ino, Stat, StatFs, Timespec};
 use crate::abi::errno::Errno;
@@ -28,6 +30,11 @@ pub enum Device {
     /// Opens as the opener's descriptor n (`/dev/stdin`…); the system
     /// call layer substitutes the descriptor.
     Fd(u32),
+    /// `/dev/ptmx`: opening makes a new pseudo-terminal pair (`pty.rs`);
+    /// the system call layer substitutes the master.
+    Ptmx,
+    /// `/dev/pts/n` for n ≥ 1: a pseudo-terminal slave, substituted likewise.
+    Pts(u32),
 }
 
 /// Device major of the descriptor aliases: one of Linux's majors reserved
@@ -43,7 +50,9 @@ impl Device {
             (1, 7) => Device::Full,
             (1, 8) | (1, 9) => Device::Random,
             (5, 0) | (5, 1) | (136, 0) => Device::Tty,
-            (FD_ALIAS_MAJOR, n) if n < 3 => Device::Fd(n),
+            (FD_ALIAS_MAJOR, n) => Device::Fd(n),
+            (5, 2) => Device::Ptmx,
+            (136, n) => Device::Pts(n),
             _ => return None,
         })
     }
@@ -51,7 +60,7 @@ impl Device {
     /// Reads; the tty is handled by the console, not here.
     pub fn read(self, host: &mut dyn Host, buf: &mut [u8]) -> usize {
         match self {
-            Device::Null | Device::Tty | Device::Fd(_) => 0,
+            Device::Null | Device::Tty | Device::Fd(_) | Device::Ptmx | Device::Pts(_) => 0,
             Device::Zero | Device::Full => {
                 buf.fill(0);
                 buf.len()
@@ -83,7 +92,7 @@ struct Node {
 /// The device nodes. The
 /// console also appears as `/dev/pts/0`, the number its `fstat` reports, so
 /// `ttyname` finds it either way: `/proc/self/fd/N` says `/dev/pts/0` too.
-const NODES: [Node; 11] = [
+const NODES: [Node; 12] = [
     Node {
         name: b"null",
         dir: ROOT,
@@ -145,6 +154,12 @@ const NODES: [Node; 11] = [
         perm: 0o666,
     },
     Node {
+        name: b"ptmx",
+        dir: ROOT,
+        rdev: (5, 2),
+        perm: 0o666,
+    },
+    Node {
         name: b"0",
         dir: PTS,
         rdev: (136, 0),
@@ -153,9 +168,31 @@ const NODES: [Node; 11] = [
 ];
 const ROOT: Ino = 1;
 const PTS: Ino = 2;
+/// `/dev/fd`.
+const FD_DIR: Ino = 0x800;
+/// Inode number of `/dev/fd/n`.
+const FD_BASE: Ino = 0x10_0000;
 /// Inode number of `NODES[0]`.
 const FIRST: Ino = 3;
+/// Inode number of `/dev/pts/n` for n ≥ 1: any such name looks up, and
+/// opening it finds out whether that pseudo-terminal exists (`ENXIO`).
+const PTS_BASE: Ino = 0x1000;
 const DEVFS_MAGIC: u32 = 0x1373;
+
+/// The pty number a `/dev/pts` name stands for (1 and up, decimal, no
+/// leading zeros; 0 is the console's node).
+fn pts_number(name: &[u8]) -> Option<u32> {
+    let s = std::str::from_utf8(name).ok()?;
+    let n: u32 = s.parse().ok()?;
+    (n > 0 && s == n.to_string()).then_some(n)
+}
+
+/// The descriptor a `/dev/fd` name stands for (decimal, no leading zeros).
+fn fd_number(name: &[u8]) -> Option<u32> {
+    let s = std::str::from_utf8(name).ok()?;
+    let n: u32 = s.parse().ok()?;
+    (s == n.to_string() && Ino::from(n) < FD_BASE).then_some(n)
+}
 
 /// The read-only `/dev` directory. Its nodes carry the time the VM started
 /// (the first [`FileSystem::tick`]), like devtmpfs.
@@ -171,12 +208,20 @@ impl FileSystem for DevFs {
 
     fn lookup(&mut self, dir: Ino, name: &[u8]) -> Result<Ino, Errno> {
         match (dir, name) {
-            (ROOT | PTS, b"..") => Ok(ROOT),
+            (ROOT | PTS | FD_DIR, b"..") => Ok(ROOT),
             (ROOT, b"pts") => Ok(PTS),
+            (ROOT, b"fd") => Ok(FD_DIR),
+            (FD_DIR, _) => fd_number(name)
+                .map(|n| FD_BASE + Ino::from(n))
+                .ok_or(Errno::ENOENT),
             (ROOT | PTS, _) => NODES
                 .iter()
                 .position(|n| n.dir == dir && n.name == name)
                 .map(|i| i as Ino + FIRST)
+                .or_else(|| match dir {
+                    PTS => pts_number(name).map(|n| PTS_BASE + Ino::from(n)),
+                    _ => None,
+                })
                 .ok_or(Errno::ENOENT),
             _ => Err(Errno::ENOTDIR),
         }
@@ -186,6 +231,17 @@ impl FileSystem for DevFs {
         let (mode, rdev, nlink) = match ino {
             ROOT => (0o40755, (0, 0), 3),
             PTS => (0o40755, (0, 0), 2),
+            FD_DIR => (0o40555, (0, 0), 2),
+            n if (FD_BASE..2 * FD_BASE).contains(&n) => (
+                FileType::CharDev.mode_bits() | 0o666,
+                (FD_ALIAS_MAJOR, (n - FD_BASE) as u32),
+                1,
+            ),
+            n if n > PTS_BASE && n - PTS_BASE < u64::from(u32::MAX) => (
+                FileType::CharDev.mode_bits() | 0o620,
+                (136, (n - PTS_BASE) as u32),
+                1,
+            ),
             _ => {
                 let node = NODES
                     .get((ino as usize).wrapping_sub(FIRST as usize))
@@ -208,25 +264,28 @@ impl FileSystem for DevFs {
     }
 
     fn read(&mut self, ino: Ino, _offset: u64, _buf: &mut [u8]) -> Result<usize, Errno> {
-        Err(if ino == ROOT || ino == PTS {
+        Err(if ino == ROOT || ino == PTS || ino == FD_DIR {
             Errno::EISDIR
         } else {
             Errno::EINVAL
         })
     }
 
+    /// `/dev/fd` lists nothing: which descriptors exist depends on who asks.
     fn readdir(&mut self, dir: Ino) -> Result<Vec<DirEntry>, Errno> {
-        if dir != ROOT && dir != PTS {
+        if dir != ROOT && dir != PTS && dir != FD_DIR {
             return Err(Errno::ENOTDIR);
         }
-        let pts = (dir == ROOT).then(|| DirEntry {
-            ino: PTS,
+        let dirs = [(PTS, &b"pts"[..]), (FD_DIR, b"fd")].map(|(ino, name)| DirEntry {
+            ino,
             kind: FileType::Directory,
-            name: b"pts".to_vec(),
+            name: name.to_vec(),
         });
+        let dirs = if dir == ROOT { &dirs[..] } else { &[] };
         let nodes = NODES.iter().enumerate().filter(|(_, n)| n.dir == dir);
-        Ok(pts
-            .into_iter()
+        Ok(dirs
+            .iter()
+            .cloned()
             .chain(nodes.map(|(i, n)| DirEntry {
                 ino: i as Ino + FIRST,
                 kind: FileType::CharDev,

@@ -14,7 +14,8 @@ use crate::abi::errno::Errno;
 /// A shared open file description.
 pub type FileRef = Rc<RefCell<OpenFile>>;
 
-/// The descriptor limit (`RLIMIT_NOFILE`, Linux's default soft limit).
+/// The most descriptors a table holds (Linux's default soft
+/// `RLIMIT_NOFILE`); `setrlimit` may set a lower limit.
 pub const RLIMIT_NOFILE: usize = 1024;
 
 #[derive(Clone)]
@@ -24,12 +25,30 @@ struct Slot {
 }
 
 /// A process's descriptor table.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct FdTable {
     slots: Vec<Option<Slot>>,
+    /// Descriptors from this number up are refused (the process's
+    /// `RLIMIT_NOFILE`, at most [`RLIMIT_NOFILE`]).
+    limit: usize,
+}
+
+impl Default for FdTable {
+    fn default() -> Self {
+        FdTable {
+            slots: Vec::new(),
+            limit: RLIMIT_NOFILE,
+        }
+    }
 }
 
 impl FdTable {
+    /// Applies a new `RLIMIT_NOFILE` soft limit; open descriptors above it
+    /// stay open, as on Linux.
+    pub(crate) fn set_limit(&mut self, limit: u64) {
+        self.limit = limit.min(RLIMIT_NOFILE as u64) as usize;
+    }
+
     /// The description behind `fd` (`EBADF`).
     pub fn get(&self, fd: u32) -> Result<FileRef, Errno> {
         match self.slots.get(fd as usize) {
@@ -41,10 +60,10 @@ impl FdTable {
     /// Installs `file` at the lowest free descriptor `>= min` (`EMFILE`).
     pub fn insert_from(&mut self, min: u32, file: FileRef, cloexec: bool) -> Result<u32, Errno> {
         let min = min as usize;
-        if min >= RLIMIT_NOFILE {
+        if min >= self.limit {
             return Err(Errno::EINVAL);
         }
-        let free = (min..RLIMIT_NOFILE)
+        let free = (min..self.limit)
             .find(|&i| !matches!(self.slots.get(i), Some(Some(_))))
             .ok_or(Errno::EMFILE)?;
         if free >= self.slots.len() {
@@ -67,7 +86,7 @@ impl FdTable {
         cloexec: bool,
     ) -> Result<Option<FileRef>, Errno> {
         let fd = fd as usize;
-        if fd >= RLIMIT_NOFILE {
+        if fd >= self.limit {
             return Err(Errno::EBADF);
         }
         if fd >= self.slots.len() {

@@ -10,12 +10,16 @@ use std::rc::Rc;
 
 use super::console::Console;
 use super::devices::Device;
+use super::ldisc::background_access;
 use super::pipe::PipeEnd;
+use super::special::{PollCtx, Special};
 use super::{FileSystem, Ino, Stat};
 use crate::abi::errno::Errno;
 use crate::abi::fcntl::{O_ACCMODE, O_APPEND, O_NONBLOCK, O_PATH, O_RDONLY, O_WRONLY};
 use crate::abi::poll::{POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM};
+use crate::abi::signal::{SIGTTIN, SIGTTOU};
 use crate::abi::stat::S_IFIFO;
+use crate::abi::termios::TOSTOP;
 use crate::sys::SysError;
 use crate::{Host, Kernel, Stream, Task};
 
@@ -41,6 +45,8 @@ pub enum FileKind {
     Stdin,
     /// Console output when the host's stream is not a terminal.
     Output(Stream),
+    /// A kind implemented in its own module (`special.rs`).
+    Special(Special),
 }
 
 /// The node an open file was opened from.
@@ -61,6 +67,8 @@ pub struct OpenFile {
     pub flags: u32,
     pub offset: u64,
     pub(crate) node: Option<NodeRef>,
+    /// Releases this description's `flock` and `F_OFD_*` locks with it.
+    pub(crate) locks: Option<super::lock::LockGuard>,
 }
 
 /// What reads and writes of console-backed and device files need.
@@ -71,6 +79,11 @@ pub(crate) struct Io<'a> {
     pub now: u64,
     /// The task's restart deadline.
     pub deadline: &'a mut Option<u64>,
+    /// The task's signals (a signalfd reads them).
+    pub signals: &'a mut crate::signal::SigState,
+    /// The task's process group and session, for terminal job control.
+    pub pgid: crate::Pid,
+    pub sid: crate::Pid,
 }
 
 /// `st_dev` of pipes (Linux's pipefs is an anonymous device too).
@@ -84,6 +97,7 @@ impl OpenFile {
             flags,
             offset: 0,
             node: None,
+            locks: None,
         }
     }
 
@@ -95,14 +109,15 @@ impl OpenFile {
             flags,
             offset: 0,
             node: Some(node),
+            locks: None,
         }
     }
 
-    fn readable(&self) -> bool {
+    pub(crate) fn readable(&self) -> bool {
         self.flags & O_PATH == 0 && self.flags & O_ACCMODE != O_WRONLY
     }
 
-    fn writable(&self) -> bool {
+    pub(crate) fn writable(&self) -> bool {
         self.flags & O_PATH == 0 && self.flags & O_ACCMODE != O_RDONLY
     }
 
@@ -119,7 +134,11 @@ impl OpenFile {
     }
 
     pub fn is_tty(&self) -> bool {
-        matches!(self.kind, FileKind::Tty)
+        match &self.kind {
+            FileKind::Tty => true,
+            FileKind::Special(s) => s.0.pty().is_some(),
+            _ => false,
+        }
     }
 
     /// The file system and inode of a regular file.
@@ -142,6 +161,9 @@ impl OpenFile {
             return Err(Errno::EBADF.into());
         }
         let nonblock = self.nonblock();
+        if let FileKind::Special(s) = &mut self.kind {
+            return s.0.read(io, buf, nonblock);
+        }
         match &self.kind {
             FileKind::Regular => {
                 let node = self.regular()?;
@@ -155,10 +177,14 @@ impl OpenFile {
                 Ok(n)
             }
             FileKind::Dir { .. } => Err(Errno::EISDIR.into()),
-            FileKind::Path | FileKind::Output(_) => Err(Errno::EBADF.into()),
+            FileKind::Path | FileKind::Output(_) | FileKind::Special(_) => Err(Errno::EBADF.into()),
             FileKind::Pipe(p) => p.read(buf, nonblock),
             FileKind::Device(d) => Ok(d.read(io.host, buf)),
-            FileKind::Tty => io.console.read_tty(buf, nonblock, io.now, io.deadline),
+            FileKind::Tty => {
+                let (fg, sid) = (io.console.foreground, io.console.session);
+                background_access(io, fg, sid, SIGTTIN)?;
+                io.console.read_tty(buf, nonblock, io.now, io.deadline)
+            }
             FileKind::Stdin => io.console.read_stdin(buf, nonblock),
         }
     }
@@ -175,6 +201,9 @@ impl OpenFile {
             return Err(Errno::EBADF.into());
         }
         let nonblock = self.nonblock();
+        if let FileKind::Special(s) = &mut self.kind {
+            return s.0.write(io, data, nonblock);
+        }
         match &self.kind {
             FileKind::Regular => {
                 let node = self.regular()?;
@@ -193,10 +222,14 @@ impl OpenFile {
                 Ok(n)
             }
             FileKind::Dir { .. } => Err(Errno::EISDIR.into()),
-            FileKind::Path | FileKind::Stdin => Err(Errno::EBADF.into()),
+            FileKind::Path | FileKind::Stdin | FileKind::Special(_) => Err(Errno::EBADF.into()),
             FileKind::Pipe(p) => p.write(data, nonblock),
             FileKind::Device(d) => Ok(d.write(data)?),
             FileKind::Tty => {
+                if io.console.ldisc.termios.lflag & TOSTOP != 0 {
+                    let (fg, sid) = (io.console.foreground, io.console.session);
+                    background_access(io, fg, sid, SIGTTOU)?;
+                }
                 io.console.write_tty(data);
                 Ok(data.len())
             }
@@ -208,13 +241,15 @@ impl OpenFile {
     }
 
     /// Ready events for `poll`/`select`.
-    pub(crate) fn poll(&self, console: &Console) -> u16 {
+    pub(crate) fn poll(&self, ctx: &PollCtx) -> u16 {
         const RW: u16 = POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM;
+        let console = ctx.console;
         let ev = match &self.kind {
             FileKind::Pipe(p) => return p.poll(),
+            FileKind::Special(s) => return s.0.poll(ctx),
             FileKind::Tty if console.readable(true) => RW,
             FileKind::Tty => POLLOUT | POLLWRNORM,
-            FileKind::Stdin if console.available() > 0 => POLLIN | POLLRDNORM,
+            FileKind::Stdin if console.available(false) > 0 => POLLIN | POLLRDNORM,
             FileKind::Stdin if console.readable(false) => POLLHUP,
             FileKind::Stdin => 0,
             FileKind::Output(_) => POLLOUT | POLLWRNORM,
@@ -248,16 +283,36 @@ impl OpenFile {
         };
         Ok(match &self.kind {
             FileKind::Pipe(p) => fifo(p.id),
+            FileKind::Special(s) => s.0.stat(),
             _ => fifo(1),
         })
+    }
+
+    /// A count that moves when an event in `events` recurs (edge-triggered epoll).
+    pub(crate) fn activity(&self, events: u16) -> u64 {
+        match &self.kind {
+            FileKind::Pipe(p) => p.activity(events),
+            FileKind::Special(s) => s.0.activity(events),
+            _ => 0,
+        }
+    }
+
+    /// When this file's readiness may change by itself (a timer).
+    pub(crate) fn wake_at(&self) -> Option<u64> {
+        match &self.kind {
+            FileKind::Special(s) => s.0.wake_at(),
+            _ => None,
+        }
     }
 
     /// Bytes readable without blocking (`FIONREAD`).
     pub(crate) fn available(&self, console: &Console) -> Result<u64, Errno> {
         match &self.kind {
             FileKind::Pipe(p) => Ok(p.available() as u64),
-            FileKind::Tty | FileKind::Stdin => Ok(console.available() as u64),
+            FileKind::Tty => Ok(console.available(true) as u64),
+            FileKind::Stdin => Ok(console.available(false) as u64),
             FileKind::Regular => Ok(self.stat()?.size.saturating_sub(self.offset)),
+            FileKind::Special(s) => s.0.available(),
             _ => Err(Errno::ENOTTY),
         }
     }

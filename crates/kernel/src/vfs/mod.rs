@@ -12,7 +12,11 @@
 //!   later ext2. Nodes are named by inode numbers chosen by the file system.
 //! - [`FdTable`] maps descriptors to shared [`OpenFile`] descriptions
 //!   (`fd.rs`, `file.rs`); pipes (`pipe.rs`) and devices (`devices.rs`) are
-//!   kinds of open file.
+//!   kinds of open file, and kinds with a module of their own plug in
+//!   through `special.rs`: `eventfd.rs`, `timerfd.rs`, `signalfd.rs`,
+//!   `epoll.rs`, the pseudo-terminal ends (`pty.rs`) and sockets (`net/`).
+//! - `ldisc.rs` is the line discipline of the console and the ptys;
+//!   `lock.rs` keeps `flock` and POSIX record locks.
 //! - `procfs.rs` is the kernel's `/proc`, generated from a snapshot of the
 //!   processes.
 //!
@@ -24,24 +28,37 @@
 
 mod console;
 mod devices;
+pub(crate) mod epoll;
+pub(crate) mod eventfd;
+mod ext2fs;
 mod fd;
 mod file;
+mod ldisc;
+pub(crate) mod lock;
 mod memfs;
 mod mount;
 mod path;
 mod pipe;
 pub(crate) mod procfs;
+pub(crate) mod pty;
+pub(crate) mod signalfd;
+pub(crate) mod special;
+mod sysfs;
 mod tar;
+pub(crate) mod timerfd;
 
-pub use console::{Console, Termios, TtySignal, WinSize};
+pub use console::{Console, TtySignal};
 pub use devices::Device;
+pub use ext2fs::{Ext2Fs, DEVICE_WAIT};
 pub use fd::{FdTable, FileRef, FsContext, RLIMIT_NOFILE};
 pub(crate) use file::Io;
 pub(crate) use file::{read_fd_at, read_mapped};
 pub use file::{FileKind, OpenFile};
+pub use ldisc::{LineDiscipline, Termios, WinSize};
 pub use memfs::MemFs;
 pub use mount::Vfs;
-pub(crate) use pipe::{Pipe, PIPE_CAPACITY};
+pub(crate) use pipe::Pipe;
+pub(crate) use special::{PollCtx, SpecialFile};
 
 use crate::abi::errno::Errno;
 use crate::abi::stat as st;

@@ -18,6 +18,7 @@ use super::fd::FdTable;
 use super::file::{FileKind, FsRef, NodeRef, OpenFile};
 use super::memfs::MemFs;
 use super::procfs::{ProcFs, ViewRef};
+use super::sysfs::SysFs;
 use super::{FileSystem, FsContext, Loc, SetAttr, Timespec};
 use crate::abi::errno::Errno;
 use crate::abi::fcntl::{O_RDONLY, O_RDWR, O_WRONLY};
@@ -54,8 +55,8 @@ pub struct Vfs {
 }
 
 impl Vfs {
-    /// Mounts `root`, a `/dev` and a `/proc` over it, and a `/tmp` if it
-    /// has none.
+    /// Mounts `root`, a `/dev`, a `/proc` and a `/sys` over it, and a
+    /// `/tmp` if it has none.
     /// `tty[i]` says whether standard fd `i` is a terminal on the host.
     pub fn new(root: Box<dyn FileSystem>, tty: [bool; 3]) -> Vfs {
         let root_ino = root.root();
@@ -78,8 +79,16 @@ impl Vfs {
             ino: root_ino,
         };
         vfs.mount(root_loc, b"dev", Box::new(DevFs::default()));
+        // POSIX shared memory and named semaphores (`shm_open`, `sem_open`)
+        // live in a tmpfs at /dev/shm.
+        let dev = Loc {
+            mnt: vfs.mounts.len() - 1,
+            ino: vfs.mounts.last().map_or(0, |m| m.fs.borrow().root()),
+        };
+        vfs.mount(dev, b"shm", Box::new(MemFs::new()));
         vfs.proc_mnt = vfs.mounts.len();
         vfs.mount(root_loc, b"proc", Box::new(ProcFs::new(vfs.proc.clone())));
+        vfs.mount(root_loc, b"sys", Box::new(SysFs::default()));
         let has_tmp = vfs.mounts[0]
             .fs
             .borrow_mut()
@@ -89,6 +98,19 @@ impl Vfs {
             vfs.mount(root_loc, b"tmp", Box::new(MemFs::new()));
         }
         vfs
+    }
+
+    /// Mounts an empty tmpfs on `/tmp` unless one is there already, hiding
+    /// the root's own `/tmp`.
+    pub fn private_tmp(&mut self) {
+        let root = self.root_loc();
+        let mounted = self.mounts.iter().any(|m| {
+            m.at.as_ref()
+                .is_some_and(|(at, n)| *at == root && n == b"tmp")
+        });
+        if !mounted {
+            self.mount(root, b"tmp", Box::new(MemFs::new()));
+        }
     }
 
     /// Hangs `fs` on `name` in directory `at`.

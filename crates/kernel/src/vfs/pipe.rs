@@ -17,24 +17,46 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
+use super::special::would_block;
 use crate::abi::errno::Errno;
 use crate::abi::poll::{POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM};
 use crate::sys::SysError;
 
 /// Linux's default pipe capacity.
-pub const PIPE_CAPACITY: usize = 65536;
+const PIPE_CAPACITY: usize = 65536;
+/// The largest capacity `F_SETPIPE_SZ` gives (`/proc/sys/fs/pipe-max-size`).
+const PIPE_MAX_SIZE: usize = 1 << 20;
+const PAGE: usize = 4096;
 /// Writes up to this size are atomic (`PIPE_BUF`).
 pub const PIPE_BUF: usize = 4096;
 
 /// The shared queue.
-#[derive(Default)]
 pub struct Pipe {
     buf: VecDeque<u8>,
+    /// Bytes it holds at most (`F_SETPIPE_SZ`).
+    capacity: usize,
     readers: u32,
     writers: u32,
     /// A writer has existed: until then a FIFO reader waits instead of
     /// seeing end of file.
     had_writer: bool,
+    /// Writes and reads so far, for edge-triggered epoll (see [`PipeEnd::activity`]).
+    writes_done: u64,
+    reads_done: u64,
+}
+
+impl Default for Pipe {
+    fn default() -> Self {
+        Pipe {
+            buf: VecDeque::new(),
+            capacity: PIPE_CAPACITY,
+            readers: 0,
+            writers: 0,
+            had_writer: false,
+            writes_done: 0,
+            reads_done: 0,
+        }
+    }
 }
 
 /// A pipe as several open file descriptions share it.
@@ -59,15 +81,6 @@ impl Pipe {
             PipeEnd::new(pipe.clone(), true, false, false, id),
             PipeEnd::new(pipe, false, true, false, id),
         )
-    }
-}
-
-/// The answer for an operation that cannot proceed yet.
-fn would_block(nonblock: bool) -> SysError {
-    if nonblock {
-        SysError::Errno(Errno::EAGAIN)
-    } else {
-        SysError::Block { until: None }
     }
 }
 
@@ -124,6 +137,7 @@ impl PipeEnd {
             };
         }
         let n = buf.len().min(p.buf.len());
+        p.reads_done += 1;
         for (dst, src) in buf.iter_mut().zip(p.buf.drain(..n)) {
             *dst = src;
         }
@@ -137,13 +151,34 @@ impl PipeEnd {
         if p.readers == 0 {
             return Err(SysError::Errno(Errno::EPIPE));
         }
-        let space = PIPE_CAPACITY - p.buf.len();
+        let space = p.capacity.saturating_sub(p.buf.len());
         if space == 0 || (data.len() <= PIPE_BUF && space < data.len()) {
             return Err(would_block(nonblock));
         }
         let n = data.len().min(space);
         p.buf.extend(&data[..n]);
+        p.writes_done += 1;
         Ok(n)
+    }
+
+    /// `F_GETPIPE_SZ`.
+    pub fn capacity(&self) -> usize {
+        self.pipe.borrow().capacity
+    }
+
+    /// `F_SETPIPE_SZ`: at least `size` bytes, a power of two pages, at
+    /// most [`PIPE_MAX_SIZE`]; `EBUSY` if the data waiting would not fit.
+    pub fn set_capacity(&self, size: usize) -> Result<usize, Errno> {
+        if size > PIPE_MAX_SIZE {
+            return Err(Errno::EPERM);
+        }
+        let size = size.max(PAGE).next_power_of_two();
+        let mut p = self.pipe.borrow_mut();
+        if p.buf.len() > size {
+            return Err(Errno::EBUSY);
+        }
+        p.capacity = size;
+        Ok(size)
     }
 
     /// Bytes waiting (`FIONREAD`).
@@ -151,12 +186,27 @@ impl PipeEnd {
         self.pipe.borrow().buf.len()
     }
 
+    /// A count that moves whenever an event in `events` happens again
+    /// (data arrived for `POLLIN`, space freed for `POLLOUT`), even if the
+    /// end was ready all along: what an edge-triggered epoll entry reports.
+    pub fn activity(&self, events: u16) -> u64 {
+        let p = self.pipe.borrow();
+        let mut n = 0;
+        if events & POLLIN != 0 {
+            n += p.writes_done;
+        }
+        if events & POLLOUT != 0 {
+            n += p.reads_done;
+        }
+        n
+    }
+
     /// `poll` events of this end.
     pub fn poll(&self) -> u16 {
         let p = self.pipe.borrow();
         let mut ev = 0;
         if self.writes {
-            if p.buf.len() + PIPE_BUF <= PIPE_CAPACITY {
+            if p.buf.len() + PIPE_BUF <= p.capacity {
                 ev |= POLLOUT | POLLWRNORM;
             }
             if p.readers == 0 {

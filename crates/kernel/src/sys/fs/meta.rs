@@ -6,6 +6,7 @@ use crate::abi::errno::Errno;
 use crate::abi::fcntl::*;
 use crate::abi::stat::{self as st, decode_dev, encode_dev, Emit};
 use crate::sys::SysResult;
+use crate::task::{Creds, Ids};
 use crate::uaccess;
 use crate::vfs::{FileKind, FileType, OpenFile, Stat, StatFs};
 use crate::{Kernel, Task};
@@ -114,21 +115,14 @@ pub(super) fn statx(k: &mut Kernel, task: &mut Task, a: [u32; 6]) -> SysResult {
     Ok(0)
 }
 
-/// Whether the task may access a node as `want` (`R_OK|W_OK|X_OK`). Root
-/// may read and write anything and execute what has any execute bit.
-fn permits(s: &Stat, uid: u32, gid: u32, want: u32) -> bool {
-    let is_dir = s.is_dir();
-    if uid == 0 {
-        return want & X_OK == 0 || is_dir || s.mode & 0o111 != 0;
-    }
-    let bits = if uid == s.uid {
-        s.mode >> 6
-    } else if gid == s.gid {
-        s.mode >> 3
-    } else {
-        s.mode
-    };
-    want & !bits & 7 == 0
+/// The credentials access(2) checks with: the real ids, or the effective
+/// ones with `AT_EACCESS` (file access otherwise uses the fs ids).
+fn access_creds(c: &Creds, effective: bool) -> Creds {
+    let pick = |i: Ids| if effective { i.effective } else { i.real };
+    let mut c = c.clone();
+    c.user.fs = pick(c.user);
+    c.group.fs = pick(c.group);
+    c
 }
 
 fn access_at(k: &Kernel, task: &Task, dirfd: u32, addr: u32, mode: u32, flags: u32) -> SysResult {
@@ -144,7 +138,7 @@ fn access_at(k: &Kernel, task: &Task, dirfd: u32, addr: u32, mode: u32, flags: u
         addr,
         flags & (AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH),
     )?;
-    if permits(&s, task.uid, task.gid, mode) {
+    if access_creds(&task.creds, flags & AT_EACCESS != 0).permits(&s, mode) {
         Ok(0)
     } else {
         Err(Errno::EACCES.into())
@@ -364,28 +358,5 @@ mod tests {
             (w(0), w(28) & 0xffff, w(112), w(120), w(136), w(140)),
             (0x7ff, 0o100644, 3, 4, 8, 1)
         );
-    }
-
-    #[test]
-    fn permissions() {
-        let s = Stat {
-            mode: 0o100750,
-            uid: 5,
-            gid: 6,
-            ..Stat::default()
-        };
-        assert!(permits(&s, 5, 0, R_OK | W_OK | X_OK));
-        assert!(permits(&s, 7, 6, R_OK | X_OK) && !permits(&s, 7, 6, W_OK));
-        assert!(!permits(&s, 7, 7, R_OK));
-        assert!(permits(&s, 0, 0, W_OK | X_OK));
-        assert!(!permits(
-            &Stat {
-                mode: 0o100644,
-                ..Stat::default()
-            },
-            0,
-            0,
-            X_OK
-        ));
     }
 }

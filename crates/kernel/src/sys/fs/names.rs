@@ -1,6 +1,7 @@
 //! Names and attributes: creating, removing, renaming and linking names,
 //! `chmod`/`chown`/`truncate`/`utimes`, the working directory and `umask`.
 
+use super::access::{may_add, may_enter, may_remove, must_own};
 use super::{base, file, mem, node_of, ok, path_arg, path_or_empty, tick, who};
 use crate::abi::errno::Errno;
 use crate::abi::fcntl::*;
@@ -13,6 +14,7 @@ use crate::{Kernel, Task};
 fn mkdir_at(k: &mut Kernel, task: &mut Task, dirfd: u32, addr: u32, mode: u32) -> SysResult {
     let path = path_arg(task, addr)?;
     let start = base(k, task, dirfd, &path)?;
+    may_add(k, task, start, &path)?;
     let ctx = task.fs.borrow().clone();
     tick(k).make_node(&ctx, start, &path, FileType::Directory, mode, who(task))?;
     Ok(0)
@@ -39,6 +41,7 @@ fn mknod_at(k: &mut Kernel, task: &mut Task, dirfd: u32, addr: u32, mode: u32) -
     };
     let path = path_arg(task, addr)?;
     let start = base(k, task, dirfd, &path)?;
+    may_add(k, task, start, &path)?;
     let ctx = task.fs.borrow().clone();
     tick(k).make_node(&ctx, start, &path, kind, mode, who(task))?;
     Ok(0)
@@ -57,6 +60,7 @@ pub(super) fn mknodat(k: &mut Kernel, task: &mut Task, a: [u32; 6]) -> SysResult
 fn remove_at(k: &mut Kernel, task: &mut Task, dirfd: u32, addr: u32, dir: bool) -> SysResult {
     let path = path_arg(task, addr)?;
     let start = base(k, task, dirfd, &path)?;
+    may_remove(k, task, start, &path)?;
     tick(k).remove(start, &path, dir)?;
     Ok(0)
 }
@@ -87,6 +91,8 @@ fn rename_at(k: &mut Kernel, task: &mut Task, a: [u32; 4], flags: u32) -> SysRes
     let from = path_arg(task, a[1])?;
     let to = path_arg(task, a[3])?;
     let (fs, ts) = (base(k, task, a[0], &from)?, base(k, task, a[2], &to)?);
+    may_remove(k, task, fs, &from)?;
+    may_remove(k, task, ts, &to)?;
     tick(k).rename(fs, &from, ts, &to, flags & RENAME_NOREPLACE != 0)?;
     Ok(0)
 }
@@ -113,6 +119,7 @@ fn link_at(k: &mut Kernel, task: &mut Task, a: [u32; 4], flags: u32) -> SysResul
     let old = path_arg(task, a[1])?;
     let new = path_arg(task, a[3])?;
     let (os, ns) = (base(k, task, a[0], &old)?, base(k, task, a[2], &new)?);
+    may_add(k, task, ns, &new)?;
     tick(k).link(os, &old, flags & AT_SYMLINK_FOLLOW != 0, ns, &new)?;
     Ok(0)
 }
@@ -131,6 +138,7 @@ fn symlink_at(k: &mut Kernel, task: &mut Task, target: u32, dirfd: u32, addr: u3
     let target = path_arg(task, target)?;
     let path = path_arg(task, addr)?;
     let start = base(k, task, dirfd, &path)?;
+    may_add(k, task, start, &path)?;
     tick(k).symlink(start, &target, &path, who(task))?;
     Ok(0)
 }
@@ -173,6 +181,12 @@ fn set(k: &mut Kernel, loc: Loc, attr: SetAttr) -> SysResult {
     Ok(0)
 }
 
+/// A mode change, by the owner or root.
+fn set_mode(k: &mut Kernel, task: &Task, loc: Loc, mode: u32) -> SysResult {
+    must_own(k, task, loc)?;
+    set(k, loc, chmod_attr(mode))
+}
+
 fn chmod_attr(mode: u32) -> SetAttr {
     SetAttr {
         mode: Some(mode & 0o7777),
@@ -183,31 +197,41 @@ fn chmod_attr(mode: u32) -> SetAttr {
 /// implements chmod(2)
 pub(super) fn chmod(k: &mut Kernel, task: &mut Task, a: [u32; 6]) -> SysResult {
     let loc = target(k, task, AT_FDCWD, a[0], 0)?;
-    set(k, loc, chmod_attr(a[1]))
+    set_mode(k, task, loc, a[1])
 }
 
 /// implements fchmod(2)
 pub(super) fn fchmod(k: &mut Kernel, task: &mut Task, a: [u32; 6]) -> SysResult {
     let loc = node_of(task, a[0])?;
-    set(k, loc, chmod_attr(a[1]))
+    set_mode(k, task, loc, a[1])
 }
 
 /// implements fchmodat(2) (no flags argument in this system call)
 pub(super) fn fchmodat(k: &mut Kernel, task: &mut Task, a: [u32; 6]) -> SysResult {
     let loc = target(k, task, a[0], a[1], 0)?;
-    set(k, loc, chmod_attr(a[2]))
+    set_mode(k, task, loc, a[2])
 }
 
-/// Owner change; -1 leaves a field alone. Only root may give files away.
-fn chown_attr(task: &Task, uid: u32, gid: u32) -> Result<SetAttr, Errno> {
+/// Owner change of `loc`; -1 leaves a field alone. Only root may give
+/// files away; an owner may only move a file to one of its groups.
+fn chown_attr(k: &Kernel, task: &Task, loc: Loc, uid: u32, gid: u32) -> Result<SetAttr, Errno> {
     let keep = |v: u32| (v != u32::MAX).then_some(v);
     let attr = SetAttr {
         uid: keep(uid),
         gid: keep(gid),
         ..SetAttr::default()
     };
-    if task.uid != 0 && attr.uid.is_some_and(|u| u != task.uid) {
-        return Err(Errno::EPERM);
+    let c = &task.creds;
+    if !c.privileged() {
+        let st = k.vfs.stat_loc(loc)?;
+        let owner = c.user.fs == st.uid;
+        if attr.uid.is_some_and(|u| !owner || u != st.uid)
+            || attr
+                .gid
+                .is_some_and(|g| !owner || (g != st.gid && !c.in_group(g)))
+        {
+            return Err(Errno::EPERM);
+        }
     }
     Ok(attr)
 }
@@ -224,8 +248,8 @@ fn chown_at(
     if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
         return Err(Errno::EINVAL.into());
     }
-    let attr = chown_attr(task, uid, gid)?;
     let loc = target(k, task, dirfd, addr, flags)?;
+    let attr = chown_attr(k, task, loc, uid, gid)?;
     set(k, loc, attr)
 }
 
@@ -246,8 +270,8 @@ pub(super) fn fchownat(k: &mut Kernel, task: &mut Task, a: [u32; 6]) -> SysResul
 
 /// implements fchown32(2)
 pub(super) fn fchown32(k: &mut Kernel, task: &mut Task, a: [u32; 6]) -> SysResult {
-    let attr = chown_attr(task, a[1], a[2])?;
     let loc = node_of(task, a[0])?;
+    let attr = chown_attr(k, task, loc, a[1], a[2])?;
     set(k, loc, attr)
 }
 
@@ -400,6 +424,7 @@ fn enter(k: &Kernel, task: &Task, loc: Loc) -> SysResult {
     if !k.vfs.stat_loc(loc)?.is_dir() {
         return Err(Errno::ENOTDIR.into());
     }
+    may_enter(k, task, loc)?;
     task.fs.borrow_mut().cwd = Some(loc);
     Ok(0)
 }
@@ -414,7 +439,11 @@ pub(super) fn chdir(k: &mut Kernel, task: &mut Task, a: [u32; 6]) -> SysResult {
 
 /// implements fchdir(2)
 pub(super) fn fchdir(k: &mut Kernel, task: &mut Task, a: [u32; 6]) -> SysResult {
-    let loc = node_of(task, a[0]).map_err(|_| Errno::ENOTDIR)?;
+    // A bad descriptor is EBADF; one without a node (a pipe) ENOTDIR.
+    let loc = node_of(task, a[0]).map_err(|e| match e {
+        Errno::EBADF => e,
+        _ => Errno::ENOTDIR,
+    })?;
     enter(k, task, loc)
 }
 

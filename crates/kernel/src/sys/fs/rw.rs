@@ -30,9 +30,21 @@ fn read_into(
         return Err(Errno::ESPIPE.into());
     }
     let mut buf = vec![0; len.min(MAX_IO)];
-    let n = f.borrow_mut().read(&mut io(k, task), &mut buf, at)?;
-    buf.truncate(n);
+    let r = f.borrow_mut().read(&mut io(k, task), &mut buf, at);
+    send_tty_signals(k, task);
+    buf.truncate(r?);
     Ok(buf)
+}
+
+/// Sends the signals terminals raised during a transfer: job control
+/// (SIGTTIN, SIGTTOU) and keyboard input written to a pty master. The
+/// caller, out of the task map, is reached too.
+fn send_tty_signals(k: &mut Kernel, task: &mut Task) {
+    use crate::signal::{deliver::Target, SigInfo};
+    for (pgid, sig) in std::mem::take(&mut k.vfs.console.signals) {
+        // An empty group is no error for the terminal.
+        let _ = k.kill(Some(task), Target::Group(pgid), sig, SigInfo::kernel(sig));
+    }
 }
 
 /// Writes `data`; a write to a pipe without readers also raises SIGPIPE.
@@ -51,6 +63,7 @@ fn write_from(
     if r == Err(SysError::Errno(Errno::EPIPE)) {
         task.raise(SIGPIPE);
     }
+    send_tty_signals(k, task);
     r
 }
 

@@ -1,0 +1,1 @@
+void print_bar(const char *label, double value, double max);
