@@ -125,13 +125,25 @@ fn non_x86_elf_is_refused() {
 }
 
 #[test]
-fn dynamic_elf_is_refused() {
+fn dynamic_elf_runs_with_the_roots_loader() {
     require_gcc_m32();
-    let prog = build("dynamic32", "int main(void) { return 0; }\n", &["-m32"]);
+    let prog = build("dynamic32", "int main(void) { return 7; }\n", &["-m32"]);
+    let out = tabvm_on(&prog);
+    assert_eq!(out.status, 7, "{}", out.stderr_text());
+}
+
+#[test]
+fn missing_program_interpreter_is_named() {
+    require_gcc_m32();
+    let prog = build(
+        "nointerp",
+        "int main(void) { return 0; }\n",
+        &["-m32", "-Wl,--dynamic-linker=/lib/ld-tabvm-missing.so.2"],
+    );
     assert_refused(
         &tabvm_on(&prog),
-        126,
-        "dynamic executables are not supported yet: needs PT_INTERP /lib/ld-linux.so.2",
+        127,
+        "its program interpreter /lib/ld-tabvm-missing.so.2 does not exist",
     );
 }
 

@@ -435,6 +435,46 @@ impl FileSystem for HostDirFs {
         Ok(())
     }
 
+    /// Extended attributes are the host file's own (without following a
+    /// symlink), so they persist; the host file system's rules apply.
+    fn get_xattr(&mut self, ino: Ino, name: &[u8]) -> Result<Vec<u8>, Errno> {
+        let (p, _) = self.lstat(ino)?;
+        xattr::get(&p, OsStr::from_bytes(name))
+            .map_err(errno)?
+            .ok_or(Errno::ENODATA)
+    }
+
+    fn set_xattr(
+        &mut self,
+        ino: Ino,
+        name: &[u8],
+        value: &[u8],
+        exists: Option<bool>,
+    ) -> Result<(), Errno> {
+        let (p, _) = self.lstat(ino)?;
+        let name = OsStr::from_bytes(name);
+        if let Some(must) = exists {
+            let has = xattr::get(&p, name).map_err(errno)?.is_some();
+            match (must, has) {
+                (true, false) => return Err(Errno::ENODATA),
+                (false, true) => return Err(Errno::EEXIST),
+                _ => {}
+            }
+        }
+        xattr::set(&p, name, value).map_err(errno)
+    }
+
+    fn list_xattr(&mut self, ino: Ino) -> Result<Vec<Vec<u8>>, Errno> {
+        let (p, _) = self.lstat(ino)?;
+        let names = xattr::list(&p).map_err(errno)?;
+        Ok(names.map(|n| n.as_bytes().to_vec()).collect())
+    }
+
+    fn remove_xattr(&mut self, ino: Ino, name: &[u8]) -> Result<(), Errno> {
+        let (p, _) = self.lstat(ino)?;
+        xattr::remove(&p, OsStr::from_bytes(name)).map_err(errno)
+    }
+
     fn set_attr(&mut self, ino: Ino, attr: SetAttr) -> Result<(), Errno> {
         let (p, m) = self.lstat(ino)?;
         if m.file_type().is_symlink() {

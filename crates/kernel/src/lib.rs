@@ -64,7 +64,7 @@ pub enum SpawnError {
     /// The path does not exist or is not a regular file.
     NotFound(String),
     /// Bad input: not an executable this kernel runs (64-bit, not x86, not
-    /// ELF, dynamic). The string names the file and the reason.
+    /// ELF, a bad interpreter). The string names the file and the reason.
     BadExecutable(String),
 }
 
@@ -206,6 +206,18 @@ impl Kernel {
                 SpawnError::BadExecutable(format!("{path}: cannot load (errno {})", e.0))
             }
             ExecError::Elf(e) => SpawnError::BadExecutable(e.message(path)),
+            ExecError::Interp(interp, e) => {
+                let interp = String::from_utf8_lossy(&interp);
+                match e {
+                    Errno::ENOENT | Errno::ENOTDIR => SpawnError::NotFound(format!(
+                        "{path}: its program interpreter {interp} does not exist"
+                    )),
+                    _ => SpawnError::BadExecutable(format!(
+                        "{path}: bad program interpreter {interp} (errno {})",
+                        e.0
+                    )),
+                }
+            }
         })?;
         let pid = self.alloc_pid();
         let mut task = Task::new(pid, self.vfs.stdio(), fs, self.now.monotonic_ns);

@@ -6,8 +6,8 @@
 //! `fs/rw.rs` (data transfer and seeking), `fs/open.rs` (opening, closing,
 //! duplicating, pipes, `fcntl`), `fs/meta.rs` (stat family, directories,
 //! `readlink`, `access`), `fs/names.rs` (creating, removing and renaming
-//! names, attributes, working directory), `fs/poll.rs` (`poll`, `select`) and
-//! `fs/ioctl.rs`.
+//! names, attributes, working directory), `fs/poll.rs` (`poll`, `select`),
+//! `fs/xattr.rs` (extended attributes) and `fs/ioctl.rs`.
 
 pub(super) mod access;
 mod ioctl;
@@ -16,6 +16,7 @@ mod names;
 mod open;
 pub(super) mod poll;
 mod rw;
+mod xattr;
 
 use std::cell::RefMut;
 
@@ -84,18 +85,18 @@ pub(crate) fn table() -> &'static [(u32, &'static str, Handler)] {
         (212, "chown32", names::chown32),
         (220, "getdents64", meta::getdents64),
         (221, "fcntl64", open::fcntl),
-        (226, "setxattr", names::no_xattr),
-        (227, "lsetxattr", names::no_xattr),
-        (228, "fsetxattr", names::no_xattr),
-        (229, "getxattr", names::no_xattr),
-        (230, "lgetxattr", names::no_xattr),
-        (231, "fgetxattr", names::no_xattr),
-        (232, "listxattr", names::no_xattr),
-        (233, "llistxattr", names::no_xattr),
-        (234, "flistxattr", names::no_xattr),
-        (235, "removexattr", names::no_xattr),
-        (236, "lremovexattr", names::no_xattr),
-        (237, "fremovexattr", names::no_xattr),
+        (226, "setxattr", xattr::setxattr),
+        (227, "lsetxattr", xattr::lsetxattr),
+        (228, "fsetxattr", xattr::fsetxattr),
+        (229, "getxattr", xattr::getxattr),
+        (230, "lgetxattr", xattr::lgetxattr),
+        (231, "fgetxattr", xattr::fgetxattr),
+        (232, "listxattr", xattr::listxattr),
+        (233, "llistxattr", xattr::llistxattr),
+        (234, "flistxattr", xattr::flistxattr),
+        (235, "removexattr", xattr::removexattr),
+        (236, "lremovexattr", xattr::lremovexattr),
+        (237, "fremovexattr", xattr::fremovexattr),
         (239, "sendfile64", rw::sendfile64),
         (250, "fadvise64", names::fadvise),
         (268, "statfs64", meta::statfs64),
@@ -103,7 +104,6 @@ pub(crate) fn table() -> &'static [(u32, &'static str, Handler)] {
         (271, "utimes", names::utimes),
         (272, "fadvise64_64", names::fadvise),
         (295, "openat", open::openat),
-        (356, "memfd_create", open::memfd_create),
         (296, "mkdirat", names::mkdirat),
         (297, "mknodat", names::mknodat),
         (298, "fchownat", names::fchownat),
@@ -118,6 +118,7 @@ pub(crate) fn table() -> &'static [(u32, &'static str, Handler)] {
         (307, "faccessat", meta::faccessat),
         (308, "pselect6", poll::pselect6),
         (309, "ppoll", poll::ppoll),
+        (313, "splice", rw::splice),
         (314, "sync_file_range", names::fsync),
         (320, "utimensat", names::utimensat),
         (324, "fallocate", names::fallocate),
@@ -127,6 +128,7 @@ pub(crate) fn table() -> &'static [(u32, &'static str, Handler)] {
         (334, "pwritev", rw::pwritev),
         (344, "syncfs", names::fsync),
         (353, "renameat2", names::renameat2),
+        (356, "memfd_create", open::memfd_create),
         (377, "copy_file_range", rw::copy_file_range),
         (383, "statx", meta::statx),
         (412, "utimensat_time64", names::utimensat_time64),

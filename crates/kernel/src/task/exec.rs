@@ -34,6 +34,19 @@ pub(crate) enum ExecError {
     Errno(Errno),
     /// The file is not an executable we run.
     Elf(ElfError),
+    /// Its program interpreter (`PT_INTERP`) could not be read
+    /// (`ENOENT` and the like), or is not one (`ELIBBAD`).
+    Interp(Vec<u8>, Errno),
+}
+
+impl ExecError {
+    /// The errno `execve` fails with.
+    pub(crate) fn errno(&self) -> Errno {
+        match self {
+            ExecError::Errno(e) | ExecError::Interp(_, e) => *e,
+            ExecError::Elf(_) => Errno::ENOEXEC,
+        }
+    }
 }
 
 /// A program loaded into a fresh address space, not yet installed.
@@ -76,14 +89,21 @@ pub(crate) fn load_program(
         }
         let image = Image::parse(&file).map_err(ExecError::Elf)?;
         let interp_file = match &image.interp {
-            Some(p) => Some(k.vfs.read_executable(fs, p).map_err(ExecError::Errno)?),
+            Some(p) => Some(
+                k.vfs
+                    .read_executable(fs, p)
+                    .map_err(|e| ExecError::Interp(p.clone(), e))?,
+            ),
             None => None,
         };
         // Linux refuses an interpreter that is not a plain ELF program.
         let interp_image = match &interp_file {
             Some(f) => match Image::parse(f) {
                 Ok(i) if i.interp.is_none() => Some(i),
-                _ => return Err(ExecError::Errno(Errno::ELIBBAD)),
+                _ => {
+                    let p = image.interp.clone().unwrap_or_default();
+                    return Err(ExecError::Interp(p, Errno::ELIBBAD));
+                }
             },
             None => None,
         };
@@ -204,10 +224,7 @@ impl Kernel {
             uid: t.creds.user.real,
             gid: t.creds.group.real,
         };
-        let loaded = load_program(self, &fs, &path, argv, &envp, creds).map_err(|e| match e {
-            ExecError::Errno(e) => e,
-            ExecError::Elf(_) => Errno::ENOEXEC,
-        })?;
+        let loaded = load_program(self, &fs, &path, argv, &envp, creds).map_err(|e| e.errno())?;
         self.install(t, loaded);
         Ok(0)
     }

@@ -42,6 +42,8 @@ struct Node {
     mtime: Timespec,
     ctime: Timespec,
     data: Data,
+    /// Extended attributes, by full name.
+    xattrs: BTreeMap<Vec<u8>, Vec<u8>>,
 }
 
 /// An in-memory file system.
@@ -93,6 +95,7 @@ impl MemFs {
             mtime: now,
             ctime: now,
             data,
+            xattrs: BTreeMap::new(),
         };
         self.nodes.insert(ino, node);
         ino
@@ -456,6 +459,45 @@ impl FileSystem for MemFs {
             *parent = to;
         }
         self.attach(to, to_name, ino)
+    }
+
+    fn get_xattr(&mut self, ino: Ino, name: &[u8]) -> Result<Vec<u8>, Errno> {
+        self.node(ino)?
+            .xattrs
+            .get(name)
+            .cloned()
+            .ok_or(Errno::ENODATA)
+    }
+
+    fn set_xattr(
+        &mut self,
+        ino: Ino,
+        name: &[u8],
+        value: &[u8],
+        exists: Option<bool>,
+    ) -> Result<(), Errno> {
+        let now = self.now;
+        let n = self.node(ino)?;
+        match (exists, n.xattrs.contains_key(name)) {
+            (Some(true), false) => return Err(Errno::ENODATA),
+            (Some(false), true) => return Err(Errno::EEXIST),
+            _ => {}
+        }
+        n.xattrs.insert(name.to_vec(), value.to_vec());
+        n.ctime = now;
+        Ok(())
+    }
+
+    fn list_xattr(&mut self, ino: Ino) -> Result<Vec<Vec<u8>>, Errno> {
+        Ok(self.node(ino)?.xattrs.keys().cloned().collect())
+    }
+
+    fn remove_xattr(&mut self, ino: Ino, name: &[u8]) -> Result<(), Errno> {
+        let now = self.now;
+        let n = self.node(ino)?;
+        n.xattrs.remove(name).ok_or(Errno::ENODATA)?;
+        n.ctime = now;
+        Ok(())
     }
 
     fn set_attr(&mut self, ino: Ino, attr: SetAttr) -> Result<(), Errno> {

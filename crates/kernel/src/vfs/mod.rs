@@ -280,6 +280,30 @@ pub trait FileSystem {
     fn set_attr(&mut self, _ino: Ino, _attr: SetAttr) -> Result<(), Errno> {
         Err(Errno::EROFS)
     }
+    /// The value of extended attribute `name` (a full name, `user.x`):
+    /// `ENODATA` if unset, `EOPNOTSUPP` for file systems without them.
+    fn get_xattr(&mut self, _ino: Ino, _name: &[u8]) -> Result<Vec<u8>, Errno> {
+        Err(Errno::EOPNOTSUPP)
+    }
+    /// Sets an extended attribute; `exists` says whether it must already
+    /// exist (`Some(true)`, else `ENODATA`) or must not (`Some(false)`,
+    /// else `EEXIST`).
+    fn set_xattr(
+        &mut self,
+        _ino: Ino,
+        _name: &[u8],
+        _value: &[u8],
+        _exists: Option<bool>,
+    ) -> Result<(), Errno> {
+        Err(Errno::EOPNOTSUPP)
+    }
+    /// The names of the extended attributes set.
+    fn list_xattr(&mut self, _ino: Ino) -> Result<Vec<Vec<u8>>, Errno> {
+        Err(Errno::EOPNOTSUPP)
+    }
+    fn remove_xattr(&mut self, _ino: Ino, _name: &[u8]) -> Result<(), Errno> {
+        Err(Errno::EOPNOTSUPP)
+    }
 }
 
 /// A node of the whole tree: which mount, which inode in it.

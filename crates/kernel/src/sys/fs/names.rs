@@ -155,7 +155,13 @@ pub(super) fn symlinkat(k: &mut Kernel, task: &mut Task, a: [u32; 6]) -> SysResu
 
 /// The node named by `addr` from `dirfd` (or `dirfd` itself with an empty
 /// path and `AT_EMPTY_PATH`, or a null path for `utimensat`).
-fn target(k: &Kernel, task: &Task, dirfd: u32, addr: u32, flags: u32) -> Result<Loc, Errno> {
+pub(super) fn target(
+    k: &Kernel,
+    task: &Task,
+    dirfd: u32,
+    addr: u32,
+    flags: u32,
+) -> Result<Loc, Errno> {
     let path = if addr == 0 {
         Vec::new()
     } else {
@@ -484,13 +490,6 @@ pub(super) fn fadvise(_k: &mut Kernel, task: &mut Task, a: [u32; 6]) -> SysResul
 /// implements sync(2)
 pub(super) fn sync(_k: &mut Kernel, _task: &mut Task, _a: [u32; 6]) -> SysResult {
     Ok(0)
-}
-
-/// implements the xattr calls (`getxattr`, `setxattr`, `listxattr`…): no
-/// file system here has extended attributes, as on a volume mounted
-/// without them.
-pub(super) fn no_xattr(_k: &mut Kernel, _task: &mut Task, _a: [u32; 6]) -> SysResult {
-    Err(Errno::EOPNOTSUPP.into())
 }
 
 /// implements fallocate(2): not supported, so `posix_fallocate` writes

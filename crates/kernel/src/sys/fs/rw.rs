@@ -364,3 +364,44 @@ pub(super) fn copy_file_range(k: &mut Kernel, task: &mut Task, a: [u32; 6]) -> S
         a[4] as usize,
     )
 }
+
+/// implements splice(2) between a pipe and a regular file: from a file
+/// (nothing is consumed if the pipe is full) or from a pipe into a file.
+/// `SPLICE_F_*` flags are hints and ignored; pipe-to-pipe is `EINVAL`.
+pub(super) fn splice(k: &mut Kernel, task: &mut Task, a: [u32; 6]) -> SysResult {
+    let input = End {
+        fd: a[0],
+        off_addr: a[1],
+        size: 8,
+    };
+    let out = End {
+        fd: a[2],
+        off_addr: a[3],
+        size: 8,
+    };
+    let kind = |fd| -> Result<(bool, bool), SysError> {
+        let f = file(task, fd)?;
+        let f = f.borrow();
+        Ok((
+            matches!(f.kind, FileKind::Pipe(_)),
+            matches!(f.kind, FileKind::Regular),
+        ))
+    };
+    let ((in_pipe, in_file), (out_pipe, out_file)) = (kind(input.fd)?, kind(out.fd)?);
+    if in_pipe && input.off_addr != 0 || out_pipe && out.off_addr != 0 {
+        return Err(Errno::ESPIPE.into());
+    }
+    match (in_pipe, in_file, out_pipe, out_file) {
+        (false, true, true, _) => transfer(k, task, input, out, a[4] as usize),
+        (true, _, false, true) => {
+            let out_at = out.offset(task)?;
+            let data = read_into(k, task, input.fd, a[4] as usize, None)?;
+            let n = write_from(k, task, out.fd, &data, out_at)?;
+            if let Some(at) = out_at {
+                out.store(task, at + n as u64)?;
+            }
+            ok(n)
+        }
+        _ => Err(Errno::EINVAL.into()),
+    }
+}

@@ -188,6 +188,15 @@ impl Node {
     }
 }
 
+/// The process whose `/proc/<pid>` directory is inode `ino` (what
+/// `pidfd_open` returns, and what `pidfd_send_signal` accepts).
+pub(crate) fn pid_of_dir(ino: Ino) -> Option<Pid> {
+    (ino & (THREAD_NODE | ENTRY_MASK) == Entry::Dir.number())
+        .then(|| Pid::try_from(ino >> ID_SHIFT).ok())
+        .flatten()
+        .filter(|&pid| pid > 0)
+}
+
 /// Parses a decimal number the way `/proc` names are written (no sign, no
 /// leading zeros).
 fn number(name: &[u8]) -> Option<u32> {

@@ -184,7 +184,11 @@ fn process_files_have_linux_formats() {
 fn system_files_have_contents() {
     let mut fs = fs();
     assert_eq!(read_all(&mut fs, "uptime"), b"12.34 12.34\n");
-    assert!(read_text(&mut fs, "cpuinfo").contains("flags\t\t: fpu tsc cx8 cmov\n"));
+    let cpuinfo = read_text(&mut fs, "cpuinfo");
+    assert!(
+        cpuinfo.contains("flags\t\t: fpu tsc cx8 cmov clflush mmx fxsr sse sse2 pni ssse3\n"),
+        "{cpuinfo}"
+    );
     assert!(read_text(&mut fs, "meminfo").starts_with("MemTotal:"));
     let stat = read_text(&mut fs, "stat");
     assert!(stat.starts_with("cpu  0 0 0 1234 "), "{stat}");
