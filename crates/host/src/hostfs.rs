@@ -444,24 +444,9 @@ impl FileSystem for HostDirFs {
             .ok_or(Errno::ENODATA)
     }
 
-    fn set_xattr(
-        &mut self,
-        ino: Ino,
-        name: &[u8],
-        value: &[u8],
-        exists: Option<bool>,
-    ) -> Result<(), Errno> {
+    fn set_xattr(&mut self, ino: Ino, name: &[u8], value: &[u8]) -> Result<(), Errno> {
         let (p, _) = self.lstat(ino)?;
-        let name = OsStr::from_bytes(name);
-        if let Some(must) = exists {
-            let has = xattr::get(&p, name).map_err(errno)?.is_some();
-            match (must, has) {
-                (true, false) => return Err(Errno::ENODATA),
-                (false, true) => return Err(Errno::EEXIST),
-                _ => {}
-            }
-        }
-        xattr::set(&p, name, value).map_err(errno)
+        xattr::set(&p, OsStr::from_bytes(name), value).map_err(errno)
     }
 
     fn list_xattr(&mut self, ino: Ino) -> Result<Vec<Vec<u8>>, Errno> {

@@ -192,9 +192,9 @@ impl Kernel {
         let args = [Reg::Ebx, Reg::Ecx, Reg::Edx, Reg::Esi, Reg::Edi, Reg::Ebp].map(|r| c.reg(r));
         // Unpublished writes through a mapping must neither be missed by the
         // call nor overwritten when the caller adopts after it.
-        if crate::sys::memory::sees_file_data(nr)
-            || crate::sys::memory::writes_file_data(nr).is_some()
-        {
+        let touches_files = crate::sys::memory::sees_file_data(nr)
+            || crate::sys::memory::writes_file_data(nr).is_some();
+        if touches_files && !self.shares.is_empty() {
             let mut mm = task.mm.borrow_mut();
             if filemap::has_writable_shares(&mm.file_maps) {
                 let Mm {

@@ -1,7 +1,6 @@
 //! The Debian bookworm i386 root of `dev/debian-root.sh`, for the tests that
 //! run real Debian programs (`debian`, `interactive`, `cpython`).
 
-use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
@@ -78,14 +77,9 @@ fn run(mut cmd: Command) -> Outcome {
         .stdin(Stdio::null())
         .output()
         .unwrap_or_else(|e| panic!("cannot start {:?}: {e}", cmd.get_program()));
-    let status = out
-        .status
-        .code()
-        .or_else(|| out.status.signal().map(|n| 128 + n))
-        .unwrap_or(-1);
     Outcome {
         stdout: out.stdout,
         stderr: out.stderr,
-        status,
+        status: super::shell_status(out.status),
     }
 }

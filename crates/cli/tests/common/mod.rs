@@ -183,7 +183,7 @@ impl Outcome {
     }
 }
 
-fn shell_status(s: ExitStatus) -> i32 {
+pub fn shell_status(s: ExitStatus) -> i32 {
     s.code()
         .or_else(|| s.signal().map(|n| 128 + n))
         .unwrap_or(-1)

@@ -85,8 +85,9 @@ impl Shares {
         }
     }
 
+    /// True when no file is mapped shared (nothing to keep coherent).
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.0.values().all(|v| v.strong_count() == 0)
     }
 }
 

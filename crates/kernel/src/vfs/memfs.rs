@@ -469,20 +469,9 @@ impl FileSystem for MemFs {
             .ok_or(Errno::ENODATA)
     }
 
-    fn set_xattr(
-        &mut self,
-        ino: Ino,
-        name: &[u8],
-        value: &[u8],
-        exists: Option<bool>,
-    ) -> Result<(), Errno> {
+    fn set_xattr(&mut self, ino: Ino, name: &[u8], value: &[u8]) -> Result<(), Errno> {
         let now = self.now;
         let n = self.node(ino)?;
-        match (exists, n.xattrs.contains_key(name)) {
-            (Some(true), false) => return Err(Errno::ENODATA),
-            (Some(false), true) => return Err(Errno::EEXIST),
-            _ => {}
-        }
         n.xattrs.insert(name.to_vec(), value.to_vec());
         n.ctime = now;
         Ok(())

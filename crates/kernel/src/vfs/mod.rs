@@ -285,16 +285,8 @@ pub trait FileSystem {
     fn get_xattr(&mut self, _ino: Ino, _name: &[u8]) -> Result<Vec<u8>, Errno> {
         Err(Errno::EOPNOTSUPP)
     }
-    /// Sets an extended attribute; `exists` says whether it must already
-    /// exist (`Some(true)`, else `ENODATA`) or must not (`Some(false)`,
-    /// else `EEXIST`).
-    fn set_xattr(
-        &mut self,
-        _ino: Ino,
-        _name: &[u8],
-        _value: &[u8],
-        _exists: Option<bool>,
-    ) -> Result<(), Errno> {
+    /// Creates or replaces an extended attribute.
+    fn set_xattr(&mut self, _ino: Ino, _name: &[u8], _value: &[u8]) -> Result<(), Errno> {
         Err(Errno::EOPNOTSUPP)
     }
     /// The names of the extended attributes set.

@@ -95,7 +95,7 @@ impl Vfs {
             .lookup(root_ino, b"tmp")
             .is_ok();
         if !has_tmp {
-            vfs.mount(root_loc, b"tmp", Box::new(MemFs::new()));
+            vfs.private_tmp();
         }
         vfs
     }
