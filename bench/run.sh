@@ -13,7 +13,7 @@ out="$here/out"
 mkdir -p "$out"
 target="${CARGO_TARGET_DIR:-$repo/target}"
 workloads=("$@")
-[ ${#workloads[@]} -gt 0 ] || workloads=(int python-fib gcc-compile)
+[ ${#workloads[@]} -gt 0 ] || workloads=(int python-fib gcc-compile primes fasta nbody binarytrees gzip xz)
 
 echo "building tabvm (release)" >&2
 (cd "$repo" && cargo build --release -q -p tabvm-cli)
@@ -68,6 +68,9 @@ time_run() {
     echo "  $name: $best s  ($sum)" >&2
 }
 
+# digest CMD... : CMD's whole output as a short checksum.
+digest() { "$@" | md5sum | cut -c1-12; }
+
 rows=()
 record() { # WORKLOAD ENGINE
     rows+=("$1|$2|$best|$sum")
@@ -111,8 +114,34 @@ for w in "${workloads[@]}"; do
             "$cc1 -quiet -O2 big.i -o big.s && md5sum < big.s | cut -c1-12"
         [ -z "$best" ] || record "$w" chromium
         ;;
+    primes | fasta | nbody)
+        # Static C programs of workloads/, like `int`.
+        gcc -m32 -static -O2 -o "$out/bench-$w" "$here/workloads/$w.c" -lm
+        time_run native digest "$out/bench-$w"; record "$w" native
+        time_run qemu-i386 digest qemu-i386 "$out/bench-$w"; record "$w" qemu-i386
+        time_run tabvm digest "$tabvm" run --root / -- "$out/bench-$w"; record "$w" tabvm
+        ;;
+    binarytrees)
+        debian_root
+        cp "$here/workloads/binarytrees.py" "$root/var/tmp/tabvm-bench/"
+        time_run native digest in_root python3 binarytrees.py; record "$w" native
+        time_run qemu-i386 digest in_qemu /usr/bin/python3 binarytrees.py; record "$w" qemu-i386
+        time_run tabvm digest in_tabvm /usr/bin/python3 binarytrees.py; record "$w" tabvm
+        ;;
+    gzip | xz)
+        # Debian's compressors on generated text; the output's digest must
+        # agree. Each engine runs the compressor itself (no shell inside).
+        debian_root
+        size=$([ "$w" = gzip ] && echo 8000000 || echo 800000)
+        python3 "$here/workloads/gen-text.py" "$size" "$root/var/tmp/tabvm-bench/$w.txt"
+        compress=("/usr/bin/$w" -c "$w.txt")
+        [ "$w" = gzip ] && compress+=(-9) || compress+=(-6 -T1)
+        time_run native digest in_root "${compress[@]}"; record "$w" native
+        time_run qemu-i386 digest in_qemu "${compress[@]}"; record "$w" qemu-i386
+        time_run tabvm digest in_tabvm "${compress[@]}"; record "$w" tabvm
+        ;;
     *)
-        echo "unknown workload $w (int, python-fib, gcc-compile)" >&2
+        echo "unknown workload $w (int, python-fib, gcc-compile, primes, fasta, nbody, binarytrees, gzip, xz)" >&2
         exit 2
         ;;
     esac
@@ -121,6 +150,7 @@ done
 printf '\n%-12s %-10s %9s %9s  %s\n' workload engine seconds "x native" result
 native_time=
 native_sum=
+ratios=()
 for r in "${rows[@]}"; do
     IFS='|' read -r w e t s <<<"$r"
     if [ "$e" = native ]; then native_time=$t; native_sum=$s; fi
@@ -130,5 +160,12 @@ for r in "${rows[@]}"; do
         echo "error: $w under $e computed a different result than native" >&2
         status=1
     fi
+    ratios+=("$e $ratio")
 done
+# The geometric mean of each engine's ratios over the workloads it ran.
+if [ ${#workloads[@]} -gt 1 ]; then
+    printf '%s\n' "${ratios[@]}" | awk '
+        $1 != "native" { logsum[$1] += log($2); n[$1]++ }
+        END { for (e in n) printf "geomean    %-10s %9s %9.1f  (%d workloads)\n", e, "", exp(logsum[e] / n[e]), n[e] }'
+fi
 exit $status

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the web app into web/dist: the engine as wasm (cargo, then
 # wasm-bindgen, then optionally wasm-opt), xterm.js from npm, the page and
-# worker, and the Debian root file system (root.tar.gz, web/debian-root.sh;
-# building the root the first time needs root privileges and debootstrap).
+# worker, and the root disk: the chunked Debian image of dev/debian-image.sh
+# in dist/disk (built once and cached; building the root the first time
+# needs root privileges and debootstrap).
 #   usage: web/build.sh          (TABVM_WASM_OPT=1 runs wasm-opt -O2 too)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -39,7 +40,10 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 cp node_modules/@xterm/xterm/lib/xterm.mjs node_modules/@xterm/xterm/css/xterm.css \
   node_modules/@xterm/addon-fit/lib/addon-fit.mjs "$dist/vendor/"
-cp index.html main.js worker.js style.css "$dist/"
+cp index.html main.js worker.js disk.js style.css "$dist/"
 
-bash "$web/debian-root.sh" "$dist/root.tar.gz"
+# Hard links where the cache shares the file system (the image is large and
+# never changes in place: a new build makes a new directory), else a copy.
+image=$(sh "$repo/dev/debian-image.sh")
+cp -al "$image" "$dist/disk" 2>/dev/null || cp -a "$image" "$dist/disk"
 echo "build: web app in $dist" >&2

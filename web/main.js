@@ -1,7 +1,9 @@
-// The page: an xterm.js terminal filling the window, wired to the engine in
-// a Web Worker (worker.js). Keystrokes go to the worker as bytes; console
-// output comes back as bytes. The page never runs guest code, so it stays
-// responsive whatever the guest does.
+// The page: an xterm.js terminal filling the window above a status line,
+// wired to the engine in a Web Worker (worker.js). Keystrokes go to the
+// worker as bytes; console output comes back as bytes, and disk activity as
+// the streamed image's counters. The page never runs guest code, so it stays
+// responsive whatever the guest does. "reset disk" has the worker drop the
+// disk's changes, then starts a new one.
 
 import { Terminal } from './vendor/xterm.mjs';
 import { FitAddon } from './vendor/addon-fit.mjs';
@@ -22,8 +24,10 @@ term.write('tabvm: starting');
 
 // Whether the guest's last output ended a line.
 let atLineStart = false;
-const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+let worker = null;
 const encoder = new TextEncoder();
+// `?log` in the page URL shows the kernel's diagnostics on the console.
+const log = new URLSearchParams(location.search).has('log');
 
 term.onData((text) => worker.postMessage({ type: 'input', data: encoder.encode(text) }));
 // Binary data (some mouse reports) is one byte per character, not UTF-8.
@@ -34,32 +38,69 @@ term.onBinary((text) => {
 term.onResize(({ rows, cols }) => worker.postMessage({ type: 'resize', rows, cols }));
 window.addEventListener('resize', () => fit.fit());
 
-worker.onmessage = ({ data: msg }) => {
-  switch (msg.type) {
-    case 'output':
-      term.write(msg.data);
-      atLineStart = msg.data[msg.data.length - 1] === 0x0a;
-      break;
-    case 'progress': {
-      const mb = (n) => (n / 1e6).toFixed(0);
-      const of = msg.total ? ` of ${mb(msg.total)}` : '';
-      term.write(`\r\x1b[Ktabvm: loading the root file system: ${mb(msg.loaded)}${of} MB`);
-      break;
+/** Starts the engine's worker: it opens the disk and boots the shell. */
+function startWorker() {
+  worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  window.tabvm.worker = worker;
+  worker.onmessage = ({ data: msg }) => {
+    switch (msg.type) {
+      case 'output':
+        term.write(msg.data);
+        atLineStart = msg.data[msg.data.length - 1] === 0x0a;
+        break;
+      case 'loaded':
+        window.tabvm.loaded = msg;
+        term.write('\r\n');
+        atLineStart = true;
+        break;
+      case 'disk':
+        window.tabvm.disk = msg.stats;
+        showDisk(msg.stats);
+        break;
+      case 'reset':
+        restart();
+        break;
+      case 'exit':
+        notice(`\x1b[2m[shell exited with status ${msg.status}; starting a new one]\x1b[0m`);
+        break;
+      case 'error':
+        notice(`\x1b[31mtabvm: ${msg.message}\x1b[0m`);
+        break;
     }
-    case 'loaded':
-      window.tabvm.loaded = msg;
-      term.write('\r\n');
-      atLineStart = true;
-      break;
-    case 'exit':
-      notice(`\x1b[2m[shell exited with status ${msg.status}; starting a new one]\x1b[0m`);
-      break;
-    case 'error':
-      notice(`\x1b[31mtabvm: ${msg.message}\x1b[0m`);
-      break;
+  };
+  worker.onerror = (e) => notice(`\x1b[31mtabvm: worker failed: ${e.message}\x1b[0m`);
+  worker.postMessage({ type: 'start', rows: term.rows, cols: term.cols, log });
+}
+
+/** A fresh worker on the disk as the image has it (after a reset). */
+function restart() {
+  worker.terminate();
+  window.tabvm.loaded = null;
+  window.tabvm.disk = null;
+  term.reset();
+  term.write('tabvm: disk reset; starting');
+  atLineStart = false;
+  startWorker();
+}
+
+const activity = document.getElementById('disk-activity');
+const mb = (n) => (n / 1e6).toFixed(1);
+
+/** The status line: what the disk fetched and is fetching. */
+function showDisk(s) {
+  const parts = [`disk: ${mb(s.networkBytes)} MB fetched`, `${s.fetched - s.fromCache} chunks, ${s.fromCache} cached`];
+  if (s.inFlight > 0) parts.push(`${s.inFlight} in flight`);
+  if (s.fetched > 0) parts.push(`last ${s.lastMillis} ms`);
+  if (s.failures > 0) parts.push(`${s.failures} failed`);
+  activity.textContent = parts.join(' · ');
+}
+
+document.getElementById('reset-disk').addEventListener('click', () => {
+  if (confirm('Forget every change made to the disk and restart?')) {
+    worker.postMessage({ type: 'reset' });
   }
-};
-worker.onerror = (e) => notice(`\x1b[31mtabvm: worker failed: ${e.message}\x1b[0m`);
+  term.focus();
+});
 
 /** Writes a line of its own, after whatever the guest left on the screen.
  *  (The cursor position cannot tell: xterm.js applies writes later.) */
@@ -67,18 +108,16 @@ function notice(text) {
   term.write(`${atLineStart ? '' : '\r\n'}${text}\r\n`);
   atLineStart = true;
 }
-// `?log` in the page URL shows the kernel's diagnostics on the console.
-const log = new URLSearchParams(location.search).has('log');
-worker.postMessage({ type: 'start', rows: term.rows, cols: term.cols, log });
 
 // For tests and the developer console: the terminal, its text (wrapped rows
-// joined) and,
-// once the root is loaded, what loading took ({ bytes, fetchMs, buildMs,
-// memoryBytes }).
+// joined), once the worker is up what starting took ({ manifestBytes,
+// overlayBlocks, startMs, memoryBytes }), and the disk's activity ({
+// fetched, fromCache, networkBytes, failures, inFlight, lastMillis }).
 window.tabvm = {
   loaded: null,
+  disk: null,
   term,
-  worker,
+  worker: null,
   screenText() {
     const buffer = term.buffer.active;
     const lines = [];
@@ -93,3 +132,5 @@ window.tabvm = {
     return lines.join('\n').trimEnd();
   },
 };
+
+startWorker();

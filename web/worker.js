@@ -2,26 +2,35 @@
 // SLICE_MS, posting console output to the page after each one, then yields
 // to the event loop (a MessageChannel message, not setTimeout, which browsers
 // clamp to 4 ms) so input and resize messages are handled between slices.
-// When every guest task waits, it sleeps until input arrives or the kernel's
-// wake-up time passes. When the shell exits, a new one starts.
+// When every guest task waits, it sleeps until input arrives, the kernel's
+// wake-up time passes, or a chunk file or IndexedDB commit the engine asked
+// for lands. When the shell exits, a new one starts.
+//
+// The root disk (disk.js) is the chunked image in IMAGE, streamed on demand
+// through a chunk cache in IndexedDB, with the user's changes kept in
+// IndexedDB too.
 
 import init, { Vm, State } from './pkg/tabvm_web.js';
+import { Disk } from './disk.js';
 
 // Long enough that yielding costs little, short enough that keys echo
 // without a noticeable lag while the guest computes.
 const SLICE_MS = 15;
-// The root file system's archive (web/debian-root.sh).
-const ROOT = 'root.tar.gz';
-const PROGRESS_BYTES = 4 << 20;
+// The root disk's chunked image (web/build.sh puts it there).
+const IMAGE = new URL('disk/', location.href).href;
 
 let vm = null;
+// Settles once start has opened the disk (or failed to).
+let opening = null;
 let size = { rows: 24, cols: 80 };
-let log = false;
 let scheduled = false;
+let stopped = false;
 let wakeTimer = null;
 let output = [];
 // Keys typed before the VM exists, delivered once it does.
 let earlyInput = [];
+// The disk activity last posted, to post only changes.
+let lastStats = '';
 
 const tick = new MessageChannel();
 tick.port1.onmessage = step;
@@ -31,16 +40,37 @@ function collect(fd, bytes) {
 }
 
 function flush() {
-  if (output.length === 0) return;
-  const total = output.reduce((n, b) => n + b.length, 0);
-  const data = new Uint8Array(total);
-  let at = 0;
-  for (const b of output) {
-    data.set(b, at);
-    at += b.length;
+  if (output.length > 0) {
+    const total = output.reduce((n, b) => n + b.length, 0);
+    const data = new Uint8Array(total);
+    let at = 0;
+    for (const b of output) {
+      data.set(b, at);
+      at += b.length;
+    }
+    output = [];
+    postMessage({ type: 'output', data }, [data.buffer]);
   }
-  output = [];
-  postMessage({ type: 'output', data }, [data.buffer]);
+  postStats();
+}
+
+/** Disk activity for the page's status line, when it changed. */
+function postStats() {
+  const s = vm.disk_stats();
+  const stats = {
+    fetched: s.fetched,
+    fromCache: s.from_cache,
+    networkBytes: s.network_bytes,
+    failures: s.failures,
+    inFlight: s.in_flight,
+    lastMillis: s.last_millis,
+  };
+  s.free();
+  const text = JSON.stringify(stats);
+  if (text !== lastStats) {
+    lastStats = text;
+    postMessage({ type: 'disk', stats });
+  }
 }
 
 function schedule() {
@@ -48,22 +78,15 @@ function schedule() {
     clearTimeout(wakeTimer);
     wakeTimer = null;
   }
-  if (!scheduled && vm) {
+  if (!scheduled && vm && !stopped) {
     scheduled = true;
     tick.port2.postMessage(null);
   }
 }
 
-// One VM for the page's life: when the shell exits, the next one starts in
-// the same VM, so files the user made are still there.
-function newVm(rootTar) {
-  vm = new Vm(rootTar, collect, log);
-  vm.resize(size.rows, size.cols);
-  vm.spawn_shell();
-}
-
 function step() {
   scheduled = false;
+  if (stopped) return;
   try {
     const deadline = performance.now() + SLICE_MS;
     let slice;
@@ -88,52 +111,30 @@ function step() {
     }
     slice.free();
   } catch (e) {
-    flush();
+    stopped = true;
+    output.length > 0 && flush();
     postMessage({ type: 'error', message: String(e && e.message ? e.message : e) });
   }
 }
 
-/** The root file system: a gzipped tar, unpacked as it downloads. The page
- *  hears how far the download got, every PROGRESS_BYTES and at the end. */
-async function fetchRoot() {
-  const response = await fetch(ROOT);
-  if (!response.ok) throw new Error(`${ROOT}: HTTP ${response.status}`);
-  const total = Number(response.headers.get('Content-Length')) || undefined;
-  let loaded = 0;
-  let reported = 0;
-  const counted = new TransformStream({
-    transform(chunk, controller) {
-      loaded += chunk.length;
-      if (loaded - reported >= PROGRESS_BYTES) {
-        reported = loaded;
-        postMessage({ type: 'progress', loaded, total });
-      }
-      controller.enqueue(chunk);
-    },
-    flush() {
-      postMessage({ type: 'progress', loaded, total });
-    },
-  });
-  const tar = response.body.pipeThrough(counted).pipeThrough(new DecompressionStream('gzip'));
-  return new Uint8Array(await new Response(tar).arrayBuffer());
-}
-
-async function start(rows, cols, logging) {
+async function start(rows, cols, log) {
   size = { rows, cols };
-  log = logging;
   try {
     const begin = performance.now();
-    const [wasm, rootTar] = await Promise.all([init(), fetchRoot()]);
-    const fetched = performance.now();
-    newVm(rootTar);
-    // What loading took, for the page's tests and benchmarks: fetching and
-    // gunzipping the root (while the wasm compiles), then building the
-    // in-memory tree from it and starting the shell; and the engine's memory.
+    opening = Disk.open(IMAGE, schedule);
+    const [wasm, disk] = await Promise.all([init(), opening]);
+    const { numbers, blocks } = disk.restored;
+    vm = new Vm(disk.manifest, IMAGE, disk, numbers, blocks, collect, log);
+    disk.attach(vm);
+    vm.resize(size.rows, size.cols);
+    // What starting took, for the page's tests and benchmarks: the engine
+    // compiled, the manifest fetched and the overlay read back from
+    // IndexedDB (in parallel); the engine's memory then.
     postMessage({
       type: 'loaded',
-      bytes: rootTar.length,
-      fetchMs: fetched - begin,
-      buildMs: performance.now() - fetched,
+      manifestBytes: disk.manifest.length,
+      overlayBlocks: numbers.length,
+      startMs: performance.now() - begin,
       memoryBytes: wasm.memory.buffer.byteLength,
     });
     for (const bytes of earlyInput) vm.input(bytes);
@@ -141,6 +142,19 @@ async function start(rows, cols, logging) {
     schedule();
   } catch (e) {
     postMessage({ type: 'error', message: String(e && e.message ? e.message : e) });
+  }
+}
+
+/** Stops the VM for good and drops the overlay; the page then starts a new
+ *  worker on the image as it was built. */
+async function reset() {
+  stopped = true;
+  try {
+    const opened = await opening?.catch(() => null);
+    await opened?.resetOverlay();
+    postMessage({ type: 'reset' });
+  } catch (e) {
+    postMessage({ type: 'error', message: `reset disk: ${e && e.message ? e.message : e}` });
   }
 }
 
@@ -163,6 +177,9 @@ onmessage = ({ data: msg }) => {
         vm.resize(msg.rows, msg.cols);
         schedule();
       }
+      break;
+    case 'reset':
+      reset();
       break;
   }
 };

@@ -1,7 +1,7 @@
 // The web app in real headless Chromium: the page loads, the worker boots
-// the Debian root from root.tar.gz into a login shell of `user`, and typing
-// into xterm.js works like a terminal. The root is big, so every test uses
-// the one page, in order.
+// the Debian image streamed from disk/ into a login shell of `user`, typing
+// into xterm.js works like a terminal, and changes to the disk survive a
+// reload until "reset disk". Every test uses the one page, in order.
 //   usage: node --test web/tests/   (after web/build.sh and building tabvm)
 // TABVM_SCREENSHOT a path to keep the final screenshot at; see page.mjs for
 // the other variables.
@@ -33,12 +33,13 @@ test('the page is cross-origin isolated and the login prompt appears', async () 
   const started = Date.now();
   assert.equal(await page.evaluate(() => crossOriginIsolated), true);
   await session.waitForPromptsAbove(0, WAIT);
-  const loaded = await page.evaluate(() => window.tabvm.loaded);
+  const { loaded, disk } = await page.evaluate(() => window.tabvm);
   console.log(
-    `root: ${(loaded.bytes / 2 ** 20).toFixed(0)} MiB unpacked; fetch+gunzip ${loaded.fetchMs.toFixed(0)} ms, ` +
-      `tree ${loaded.buildMs.toFixed(0)} ms, engine memory ${(loaded.memoryBytes / 2 ** 20).toFixed(0)} MiB; ` +
-      `prompt after ${Date.now() - started} ms`,
+    `disk: manifest ${(loaded.manifestBytes / 1e3).toFixed(0)} kB, ${disk.fetched} chunks ` +
+      `(${(disk.networkBytes / 1e6).toFixed(1)} MB) to the prompt; started in ${loaded.startMs.toFixed(0)} ms, ` +
+      `engine memory ${(loaded.memoryBytes / 2 ** 20).toFixed(0)} MiB; prompt after ${Date.now() - started} ms`,
   );
+  assert.ok(disk.fetched > 0 && disk.networkBytes > 0);
   assert.deepEqual(session.errors, []);
 });
 
@@ -141,5 +142,29 @@ test('exit starts a new login shell that keeps the files', async () => {
   const shot = process.env.TABVM_SCREENSHOT ?? join(session.profile, 'tabvm.png');
   await page.screenshot({ path: shot });
   console.log(`screenshot: ${shot}`);
+  assert.deepEqual(session.errors, []);
+});
+
+test('a file written and synced survives a reload', async () => {
+  assert.equal(await run('echo kept across reloads > ~/persist.txt && sync && cat ~/persist.txt'), 'kept across reloads');
+  await page.reload();
+  await session.waitForPromptsAbove(0, WAIT);
+  // The chunks now come from the page's chunk cache.
+  const disk = await page.evaluate(() => window.tabvm.disk);
+  assert.ok(disk.fromCache > 0, `no chunk came from the cache: ${JSON.stringify(disk)}`);
+  assert.equal(await run('cat ~/persist.txt'), 'kept across reloads');
+});
+
+test('reset disk forgets the changes and restarts', async () => {
+  page.once('dialog', (dialog) => dialog.accept());
+  await page.click('#reset-disk');
+  await page.waitForFunction(() => window.tabvm.screenText().startsWith('tabvm: disk reset'), null, {
+    timeout: WAIT,
+  });
+  await session.waitForPromptsAbove(0, WAIT);
+  assert.equal(
+    await run('cat ~/persist.txt; echo status=$?'),
+    'cat: /home/user/persist.txt: No such file or directory\nstatus=1',
+  );
   assert.deepEqual(session.errors, []);
 });

@@ -26,7 +26,6 @@ export const PROMPT = 'user@tabvm:~$';
  *  function stopping it. */
 function startServer() {
   if (!tabvmBin) throw new Error(`no tabvm binary in ${targetDir}; build it or set TABVM_BIN`);
-  if (!existsSync(join(dist, 'root.tar.gz'))) throw new Error(`no ${dist}/root.tar.gz; run web/build.sh`);
   const server = spawn(tabvmBin, ['serve', '--port', '0', '--dir', dist], { stdio: ['ignore', 'pipe', 'inherit'] });
   const stop = () => server.exitCode === null && server.signalCode === null && server.kill('SIGTERM');
   // Also when the runner dies early (an interrupted run), never leave it.
@@ -42,13 +41,21 @@ function startServer() {
   });
 }
 
+/** The folder the page is served from. */
+export function distDir() {
+  if (!existsSync(join(dist, 'disk/manifest.json'))) throw new Error(`no ${dist}/disk/manifest.json; run web/build.sh`);
+  return dist;
+}
+
 /**
- * Serves the app, opens it in headless Chromium and resolves to a Session
- * once the page has started loading. `errors` collects page errors, console
- * errors and failed requests.
+ * Serves the app (with `tabvm serve`, or opens `url` if given), opens it in
+ * headless Chromium and resolves to a Session once the page has started
+ * loading. `errors` collects page errors, console errors and failed
+ * requests.
  */
-export async function openPage({ viewport = { width: 1000, height: 640 } } = {}) {
-  const server = await startServer();
+export async function openPage({ viewport = { width: 1000, height: 640 }, url } = {}) {
+  distDir();
+  const server = url ? { url, stop() {} } : await startServer();
   const profile = await mkdtemp(join(tmpdir(), 'tabvm-chromium-'));
   let context;
   try {

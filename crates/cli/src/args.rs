@@ -39,10 +39,13 @@ Options:
                 gets these variables and no others.
   --cwd DIR     the guest's working directory inside the root (default: /)
   --image IMG   boot from an ext2 image instead of a root directory: an
-                image file or a chunked image directory ('tabvm image').
+                image file, a chunked image directory ('tabvm image'), or
+                the http:// URL of one, streamed as the guest reads it
+                (chunks are cached in ~/.cache/tabvm/chunks/; TABVM_STATS=1
+                or --log reports what was fetched at exit).
                 The image is never changed: writes go to an overlay file
   --overlay F   the overlay of --image (default: a file under
-                ~/.cache/tabvm/overlays/ named after the image)
+                ~/.cache/tabvm/overlays/ named after the image or URL)
   --reset       drop the overlay first, starting from the pristine image
   --user USER   run as USER: a name or number from the root's /etc/passwd
                 (its group too), or UID:GID (default: root, 0:0)

@@ -1,16 +1,18 @@
 //! `tabvm run`: one guest program on the host's console.
 //!
-//! The loop: hand pending console events to the kernel, let it run, and
-//! when every guest task waits, block on the event channel until input
-//! arrives or the kernel's `wake_at` passes. Only this loop ever waits; the
-//! kernel never does (DESIGN rule 1).
+//! The loop: hand pending events to the kernel, let it run, and when every
+//! guest task waits, block on the event channel until console input
+//! arrives, a streamed disk's fetch finishes, or the kernel's `wake_at`
+//! passes. Only this loop ever waits; the kernel never does (DESIGN rule 1).
 
 use std::path::Path;
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tabvm_host::{
     console_events, is_terminal, window_size, Clock, ConsoleEvent, HostDirFs, NativeHost, RawMode,
+    Wake,
 };
 use tabvm_kernel::vfs::FileSystem;
 use tabvm_kernel::{Config, Kernel, RunStatus, Spawn, SpawnError};
@@ -21,9 +23,40 @@ use crate::{EXIT_FAILURE, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND};
 /// Why a run ended before the guest could: a message and the exit status.
 pub struct RunError(pub String, pub i32);
 
+/// What the loop waits for.
+enum Event {
+    Console(ConsoleEvent),
+    /// A streamed disk finished a fetch: tasks waiting on it may go on.
+    Disk,
+}
+
 /// Runs the program and returns the guest's exit status.
 pub fn run(args: RunArgs, log: bool) -> Result<i32, RunError> {
+    let (events_tx, events) = mpsc::channel();
+    let disk_tx = events_tx.clone();
+    let wake: Wake = Arc::new(move || {
+        let _ = disk_tx.send(Event::Disk);
+    });
+    // Before the guest starts, only fetches can arrive.
+    let wait_disk = || {
+        let _ = events.recv();
+    };
+    let mut traffic = None;
     let (fs, passwd, passwd_place): (Box<dyn FileSystem>, _, _) = match &args.image {
+        Some(url) if crate::image::remote::is_url(url) => {
+            let url = url.to_string_lossy();
+            let (fs, passwd, counters) = crate::image::remote::open(
+                &url,
+                args.overlay.as_deref(),
+                args.reset,
+                wake,
+                &wait_disk,
+            )
+            .map_err(|e| RunError(e, EXIT_FAILURE))?;
+            let place = format!("/etc/passwd of {url}");
+            traffic = Some((url.into_owned(), counters));
+            (Box::new(fs), passwd, place)
+        }
         Some(image) => {
             let (fs, passwd) = crate::image::root::open(image, args.overlay.as_deref(), args.reset)
                 .map_err(|e| RunError(e, EXIT_FAILURE))?;
@@ -63,20 +96,29 @@ pub fn run(args: RunArgs, log: bool) -> Result<i32, RunError> {
     if let Some((rows, cols)) = window_size(0).filter(|_| stdin_tty) {
         kernel.console_resize(rows, cols);
     }
+    if traffic.is_some() {
+        kernel.enable_device_wakeups();
+    }
     let mut argv = vec![args.program.clone()];
     argv.extend(args.args);
-    let spawn = Spawn {
-        path: args.program,
-        argv,
-        envp: args.env,
-        cwd: args.cwd,
-        uid,
-        gid,
+    let spawned = loop {
+        let spawn = Spawn {
+            path: args.program.clone(),
+            argv: argv.clone(),
+            envp: args.env.clone(),
+            cwd: args.cwd.clone(),
+            uid,
+            gid,
+        };
+        match kernel.spawn(spawn) {
+            Err(SpawnError::DeviceWait) => wait_disk(),
+            other => break other,
+        }
     };
-    kernel.spawn(spawn).map_err(|e| {
+    spawned.map_err(|e| {
         let status = match e {
             SpawnError::NotFound(_) => EXIT_NOT_FOUND,
-            SpawnError::BadExecutable(_) => EXIT_NOT_EXECUTABLE,
+            SpawnError::BadExecutable(_) | SpawnError::DeviceWait => EXIT_NOT_EXECUTABLE,
         };
         RunError(e.to_string(), status)
     })?;
@@ -84,8 +126,21 @@ pub fn run(args: RunArgs, log: bool) -> Result<i32, RunError> {
     // print on a normal terminal. If it fails, the guest's tty still works,
     // just with the host's echo and line editing doubled.
     let raw = stdin_tty.then(RawMode::enable).and_then(Result::ok);
-    let events = console_events(raw.is_some());
-    Ok(drive(&mut kernel, &events))
+    let console = console_events(raw.is_some());
+    std::thread::spawn(move || {
+        for event in console {
+            if events_tx.send(Event::Console(event)).is_err() {
+                return;
+            }
+        }
+    });
+    let status = drive(&mut kernel, &events);
+    if let Some((url, counters)) = traffic {
+        if log || std::env::var_os("TABVM_STATS").is_some_and(|v| v == "1") {
+            eprintln!("tabvm: {url}: {}", counters.summary());
+        }
+    }
+    Ok(status)
 }
 
 /// The host directory `root` as the guest root.
@@ -110,7 +165,7 @@ fn host_root(root: &Path) -> Result<HostDirFs, RunError> {
 }
 
 /// Runs the kernel until the guest exits or tabvm is told to stop.
-fn drive(kernel: &mut Kernel, events: &Receiver<ConsoleEvent>) -> i32 {
+fn drive(kernel: &mut Kernel, events: &Receiver<Event>) -> i32 {
     let clock = Clock::new();
     loop {
         for event in events.try_iter() {
@@ -151,9 +206,16 @@ fn drive(kernel: &mut Kernel, events: &Receiver<ConsoleEvent>) -> i32 {
     }
 }
 
-/// Passes one console event to the kernel; `Some(status)` if tabvm must
-/// stop now (it was sent a terminating signal).
-fn deliver(kernel: &mut Kernel, event: ConsoleEvent) -> Option<i32> {
+/// Passes one event to the kernel; `Some(status)` if tabvm must stop now
+/// (it was sent a terminating signal).
+fn deliver(kernel: &mut Kernel, event: Event) -> Option<i32> {
+    let event = match event {
+        Event::Disk => {
+            kernel.device_ready();
+            return None;
+        }
+        Event::Console(event) => event,
+    };
     match event {
         ConsoleEvent::Input(bytes) => kernel.console_input(&bytes),
         ConsoleEvent::Eof => kernel.console_eof(),

@@ -9,13 +9,17 @@
 //!
 //! ```json
 //! { "version": 1, "size": 262144, "chunk_size": 131072,
-//!   "compression": "none", "chunks": ["zero", "ba7816bf…"] }
+//!   "compression": "gzip", "chunks": ["zero", "ba7816bf…"] }
 //! ```
+//!
+//! `compression` ([`Compression`]) says how every chunk file is encoded; a
+//! chunk file is still named by the hash of its *uncompressed* bytes, so the
+//! name does not depend on the codec or its settings and the reader checks
+//! what it decoded.
 //!
 //! [`Manifest::parse`] accepts only a manifest that is self-consistent (the
 //! chunk list matches the size, every hash is well-formed), so a bad one is a
-//! clear error at start rather than a crash later. Hashes cover the chunk as
-//! stored uncompressed, which is how a reader checks a fetched chunk.
+//! clear error at start rather than a crash later.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -82,25 +86,74 @@ pub enum ChunkRef {
     Stored(ChunkHash),
 }
 
-/// How chunk files are compressed. Only `"none"` exists yet; a codec the
-/// browser decodes cheaply will be added as a new arm.
+/// How chunk files are compressed; the same codec for every chunk of an
+/// image.
+///
+/// `gzip` (RFC 1952) because both readers have it for free or nearly: the
+/// browser's `DecompressionStream("gzip")`, and natively or in the wasm
+/// engine a small pure-Rust inflater (miniz_oxide). A chunk file is then
+/// also a valid `.gz` file, which helps when inspecting an image by hand.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Compression {
     None,
+    Gzip,
 }
 
 impl Compression {
-    fn name(self) -> &'static str {
+    /// The manifest's spelling.
+    pub fn name(self) -> &'static str {
         match self {
             Self::None => "none",
+            Self::Gzip => "gzip",
         }
     }
 
-    fn from_name(name: &str) -> Option<Self> {
+    /// The codec spelled `name` in a manifest, if this build knows it.
+    pub fn from_name(name: &str) -> Option<Self> {
         match name {
             "none" => Some(Self::None),
+            "gzip" => Some(Self::Gzip),
             _ => None,
+        }
+    }
+
+    /// A chunk's file bytes from its bytes.
+    pub fn encode(self, bytes: &[u8]) -> Vec<u8> {
+        match self {
+            Self::None => bytes.to_vec(),
+            Self::Gzip => {
+                use std::io::Write;
+                let mut out = flate2::write::GzEncoder::new(
+                    Vec::with_capacity(bytes.len() / 2),
+                    flate2::Compression::default(),
+                );
+                // Writing to a Vec cannot fail.
+                out.write_all(bytes).expect("gzip into memory");
+                out.finish().expect("gzip into memory")
+            }
+        }
+    }
+
+    /// A chunk's bytes from its file's bytes; the error says what is wrong
+    /// with them. Output beyond [`CHUNK_SIZE`] is an error, so a hostile
+    /// file cannot inflate into gigabytes.
+    pub fn decode(self, stored: Vec<u8>) -> Result<Vec<u8>, String> {
+        match self {
+            Self::None => Ok(stored),
+            Self::Gzip => {
+                use std::io::Read;
+                let limit = u64::from(CHUNK_SIZE) + 1;
+                let mut out = Vec::with_capacity(CHUNK_SIZE as usize);
+                flate2::read::GzDecoder::new(stored.as_slice())
+                    .take(limit)
+                    .read_to_end(&mut out)
+                    .map_err(|e| format!("not valid gzip ({} bytes): {e}", stored.len()))?;
+                if out.len() as u64 == limit {
+                    return Err(format!("gzip data inflates beyond {CHUNK_SIZE} bytes"));
+                }
+                Ok(out)
+            }
         }
     }
 }
@@ -299,8 +352,13 @@ impl Manifest {
     }
 
     /// A manifest for an image of `size` bytes cut elsewhere (e.g. streamed
-    /// from a file); `chunks` must cover exactly `size`.
-    pub fn from_chunks(size: u64, chunks: Vec<ChunkRef>) -> Result<Self, ManifestError> {
+    /// from a file) whose chunk files use `compression`; `chunks` must cover
+    /// exactly `size`.
+    pub fn from_chunks(
+        size: u64,
+        compression: Compression,
+        chunks: Vec<ChunkRef>,
+    ) -> Result<Self, ManifestError> {
         let expected = size.div_ceil(CHUNK_SIZE.into());
         let found = chunks.len() as u64;
         if found != expected {
@@ -312,7 +370,7 @@ impl Manifest {
         }
         Ok(Self {
             size,
-            compression: Compression::None,
+            compression,
             chunks,
         })
     }
@@ -488,6 +546,29 @@ mod tests {
         for (text, want) in cases {
             assert_eq!(Manifest::parse(&text), Err(want));
         }
+    }
+
+    #[test]
+    fn gzip_round_trips_and_rejects_damage() {
+        let chunk: Vec<u8> = (0..CS).map(|i| (i / 1000) as u8).collect();
+        let stored = Compression::Gzip.encode(&chunk);
+        assert!(stored.len() < CS / 10, "{} bytes", stored.len());
+        assert_eq!(Compression::Gzip.decode(stored.clone()), Ok(chunk.clone()));
+        assert_eq!(Compression::None.decode(chunk.clone()), Ok(chunk.clone()));
+        // A truncated file or a flipped bit in the stream is an error, not
+        // short or wrong output (gzip's CRC-32 catches the latter).
+        let cut = stored[..stored.len() - 9].to_vec();
+        assert!(Compression::Gzip.decode(cut).is_err());
+        let mut flipped = stored.clone();
+        let mid = flipped.len() / 2;
+        flipped[mid] ^= 0x10;
+        assert!(Compression::Gzip.decode(flipped).is_err());
+        let bomb = Compression::Gzip.encode(&vec![0; CS + 1]);
+        let err = Compression::Gzip.decode(bomb).unwrap_err();
+        assert!(err.contains("inflates beyond"), "{err}");
+        let m = Manifest::from_chunks(CS as u64, Compression::Gzip, vec![ChunkRef::Zero]).unwrap();
+        assert!(m.to_json().contains(r#""compression": "gzip""#));
+        assert_eq!(Manifest::parse(m.to_json().as_bytes()), Ok(m));
     }
 
     #[test]

@@ -13,8 +13,11 @@
 //! Data goes before anything that points at it, so a reader never follows a
 //! fresh pointer into stale bytes; allocation bitmaps go before the pointers,
 //! so an interrupted flush can leak a block but never leave one referenced
-//! and free. (This is an order, not crash consistency: that is the overlay's
-//! job, later.)
+//! and free. (This is an order, not crash consistency: a flush interrupted
+//! half-way leaves a volume e2fsck would repair. Consistency after a crash
+//! comes from below: every flush ends with the device's `flush`, which an
+//! overlay makes an atomic commit, and flushes only run between whole
+//! operations.)
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 

@@ -16,7 +16,11 @@
 //! block cache and commits them only when it has succeeded; on
 //! [`Error::WouldBlock`] nothing visible changed and the caller simply runs
 //! the same operation again later. Completed changes are written back by
-//! [`Ext2::sync`] in the order data, bitmaps, trees, summaries (`cache.rs`).
+//! [`Ext2::sync`] in the order data, bitmaps, trees, summaries (`cache.rs`),
+//! ending with the device's `flush`. What a sync writes is always a volume
+//! `e2fsck` finds clean (an orphan still open is given a name in
+//! `/lost+found` for it), so over a device that commits atomically at its
+//! `flush` — the overlay — a crash at any moment leaves a clean volume.
 //!
 //! Module map: `layout/` is the byte format (superblock, group descriptor,
 //! inode, directory entry); `cache.rs` the block cache and write-back;

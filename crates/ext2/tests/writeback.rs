@@ -86,3 +86,39 @@ fn sync_writes_data_first_and_summaries_last() {
         "write order {written:?} has kinds {ranks:?}"
     );
 }
+
+#[test]
+fn an_open_orphan_is_written_back_with_a_name_in_lost_found() {
+    let tmp = tempdir();
+    let image = mkfs(tmp.path(), 1, 1024, 2048, None, &[]);
+    let mut fs = mount(&image);
+    let root = fs.root();
+    let f = fs.create(root, b"f", 0o644, Owner::default()).unwrap();
+    fs.write(f, 0, &[7; 5000]).unwrap();
+    fs.open(f);
+    fs.unlink(root, b"f").unwrap();
+    fs.sync().unwrap();
+    // What reached the device: a clean volume, the orphan in lost+found
+    // under e2fsck's name, with its data.
+    let on_disk = fs.device().as_bytes().to_vec();
+    let crashed = tmp.path().join("crashed.ext2");
+    std::fs::write(&crashed, on_disk).unwrap();
+    fsck_clean(&crashed);
+    let name = format!("/lost+found/#{f}");
+    let dumped = debugfs(&crashed, &format!("cat {name}"));
+    assert_eq!(dumped, vec![7; 5000], "{name}");
+    // The guest saw nothing of it.
+    let lost_found = resolve(&mut fs, "/lost+found");
+    assert!(fs.readdir(lost_found).unwrap().is_empty());
+    assert_eq!(fs.stat(f).unwrap().nlink, 0);
+    // Released, the orphan goes for good.
+    fs.release(f).unwrap();
+    save(fs, &image);
+    let report = fsck_clean(&image);
+    assert!(
+        report.contains(": 11/"),
+        "only mke2fs's 11 inodes: {report}"
+    );
+    let listing = String::from_utf8(debugfs(&image, "ls /lost+found")).unwrap();
+    assert!(!listing.contains('#'), "{listing}");
+}

@@ -66,12 +66,17 @@ pub enum SpawnError {
     /// Bad input: not an executable this kernel runs (64-bit, not x86, not
     /// ELF, a bad interpreter). The string names the file and the reason.
     BadExecutable(String),
+    /// Not an error: the root disk is still fetching what the program needs
+    /// (spawning is not a system call, so it cannot park). Call `spawn`
+    /// again once the device made progress.
+    DeviceWait,
 }
 
 impl std::fmt::Display for SpawnError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             SpawnError::NotFound(m) | SpawnError::BadExecutable(m) => f.write_str(m),
+            SpawnError::DeviceWait => f.write_str("waiting for the disk"),
         }
     }
 }
@@ -112,6 +117,10 @@ pub struct Kernel {
     /// Bumped after every completed system call, console input, exit and
     /// signal: parked tasks retry when it moved (DESIGN rule 1).
     pub(crate) gen: u64,
+    /// The front end calls [`Kernel::device_ready`] when a device made
+    /// progress, so calls waiting on a device park until then instead of
+    /// being retried every round.
+    pub(crate) device_wakeups: bool,
     /// The task that ran last, for round-robin order.
     pub(crate) last_run: Pid,
     /// The running task gave up the rest of its turn (`sched_yield`).
@@ -123,7 +132,7 @@ pub struct Kernel {
     pub(crate) shares: task::filemap::Shares,
     /// Log every system call (see [`Kernel::set_trace`]).
     pub(crate) trace: bool,
-    /// Names of bound UNIX sockets.
+    /// Bound UNIX socket names and internet ports.
     pub(crate) net: net::Net,
     /// Advisory file locks (`flock`, `fcntl`).
     pub(crate) locks: vfs::lock::LocksRef,
@@ -150,6 +159,7 @@ impl Kernel {
             init: None,
             init_status: None,
             gen: 0,
+            device_wakeups: false,
             last_run: 0,
             yielded: false,
             logged: BTreeSet::new(),
@@ -176,9 +186,15 @@ impl Kernel {
         let cwd = self
             .vfs
             .resolve(root, spawn.cwd.as_bytes(), true)
-            .ok()
-            .filter(|&loc| self.vfs.stat_loc(loc).is_ok_and(|st| st.is_dir()))
-            .ok_or_else(|| SpawnError::NotFound(format!("{}: no such directory", spawn.cwd)))?;
+            .and_then(|loc| Ok((loc, self.vfs.stat_loc(loc)?.is_dir())));
+        let cwd = match cwd {
+            Ok((loc, true)) => loc,
+            Err(vfs::DEVICE_WAIT) => return Err(SpawnError::DeviceWait),
+            _ => {
+                let missing = format!("{}: no such directory", spawn.cwd);
+                return Err(SpawnError::NotFound(missing));
+            }
+        };
         fs.cwd = Some(cwd);
         let bytes = |v: &[String]| v.iter().map(|s| s.as_bytes().to_vec()).collect::<Vec<_>>();
         let loaded = load_program(
@@ -193,6 +209,9 @@ impl Kernel {
             },
         )
         .map_err(|e| match e {
+            ExecError::Errno(vfs::DEVICE_WAIT) | ExecError::Interp(_, vfs::DEVICE_WAIT) => {
+                SpawnError::DeviceWait
+            }
             ExecError::Errno(Errno::ENOENT | Errno::ENOTDIR) => {
                 SpawnError::NotFound(format!("{path}: no such file"))
             }
@@ -247,6 +266,19 @@ impl Kernel {
     /// The host's stdin reached end of file.
     pub fn console_eof(&mut self) {
         self.vfs.console_eof();
+        self.gen += 1;
+    }
+
+    /// Promises calls to [`Kernel::device_ready`]: from now on a system
+    /// call waiting for a device parks until then (the front end can sleep)
+    /// rather than being retried at every [`Kernel::run`].
+    pub fn enable_device_wakeups(&mut self) {
+        self.device_wakeups = true;
+    }
+
+    /// A device finished something it was waiting for (a chunk arrived or
+    /// failed for good): the calls parked on it retry.
+    pub fn device_ready(&mut self) {
         self.gen += 1;
     }
 

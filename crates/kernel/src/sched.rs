@@ -223,9 +223,12 @@ impl Kernel {
             Err(SysError::Errno(e)) => e.as_return(),
             Err(SysError::Block { until }) => {
                 task.cpu.eip = task.cpu.eip.wrapping_sub(SYSCALL_INSN_LEN);
+                // A front end that reports device progress lets a device
+                // wait sleep until then instead of spinning.
+                let device_wait = self.device_wakeups && until == crate::sys::DEVICE_RETRY;
                 task.state = RunState::Blocked {
                     gen: self.gen,
-                    until,
+                    until: until.filter(|_| !device_wait),
                 };
                 return;
             }

@@ -1,20 +1,28 @@
 //! `image merge`: a raw image of base plus overlay, e.g. to check it with
 //! `e2fsck` or to publish it as a new base.
+//!
+//! The overlay is only read: its committed blocks are replayed into memory
+//! (an uncommitted tail, left by a kill, is ignored but stays in the file
+//! for `tabvm run` to cut). All-zero stretches of the result are left as
+//! holes, so a large, mostly empty image costs little disk.
 
 use std::fs::File;
-use std::io::Write;
+use std::io::{Seek, SeekFrom, Write};
 use std::path::Path;
 
-use tabvm_disk::{BlockDevice, Completion, OverlayDevice};
-use tabvm_host::FileStore;
+use tabvm_disk::dev::overlay::log;
+use tabvm_disk::{BlockDevice, BlockStore, Completion, MemoryStore, OverlayDevice};
 
 use super::open_base;
 
 pub fn main(image: &Path, overlay: &Path, out: &Path) -> Result<(), String> {
-    if !overlay.is_file() {
-        return Err(format!("{}: no such overlay file", overlay.display()));
+    let bytes = std::fs::read(overlay).map_err(|e| format!("{}: {e}", overlay.display()))?;
+    let replayed = log::replay(&bytes).map_err(|e| format!("{}: {e}", overlay.display()))?;
+    let mut store = MemoryStore::default();
+    for (n, data) in replayed.blocks {
+        store.put(n, &data).map_err(|e| e.to_string())?;
     }
-    let mut dev = OverlayDevice::new(open_base(image)?, FileStore::open(overlay)?);
+    let mut dev = OverlayDevice::new(open_base(image)?, store);
     let tmp = out.with_extension("tmp");
     let fail = |e: std::io::Error| format!("{}: {e}", out.display());
     let mut file = File::create(&tmp).map_err(fail)?;
@@ -30,8 +38,13 @@ pub fn main(image: &Path, overlay: &Path, out: &Path) -> Result<(), String> {
             Completion::Done => {}
             Completion::Pending => return Err("image device is still fetching".into()),
         }
-        file.write_all(&buf[..len]).map_err(fail)?;
+        if buf[..len].iter().all(|&b| b == 0) {
+            file.seek(SeekFrom::Current(len as i64)).map_err(fail)?;
+        } else {
+            file.write_all(&buf[..len]).map_err(fail)?;
+        }
         offset += len as u64;
     }
+    file.set_len(dev.size()).map_err(fail)?;
     std::fs::rename(&tmp, out).map_err(fail)
 }

@@ -7,7 +7,7 @@ use tabvm_disk::{BlockDevice, OverlayDevice};
 use tabvm_host::FileStore;
 use tabvm_kernel::vfs::Ext2Fs;
 
-use super::{default_overlay, mount, open_base, resolve};
+use super::{default_overlay, mount, open_base, reset_overlay, resolve};
 
 /// The root file system of an image run.
 pub type Root = Ext2Fs<OverlayDevice<Box<dyn BlockDevice>, FileStore>>;
@@ -21,12 +21,7 @@ pub fn open(image: &Path, overlay: Option<&Path>, reset: bool) -> Result<(Root, 
         None => default_overlay(image)?,
     };
     if reset {
-        match std::fs::remove_file(&overlay) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                return Err(format!("--reset: {}: {e}", overlay.display()))
-            }
-            _ => {}
-        }
+        reset_overlay(&overlay)?;
     }
     let dev = OverlayDevice::new(base, FileStore::open(&overlay)?);
     let mut fs = mount(dev, false).map_err(|e| format!("{}: {e}", image.display()))?;

@@ -10,6 +10,7 @@
 
 use std::fmt;
 
+pub mod chunked;
 pub mod fault;
 pub mod memory;
 pub mod overlay;

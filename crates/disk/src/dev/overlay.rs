@@ -5,12 +5,14 @@
 //! block first reads the rest of it (from the store, or from the base, which
 //! may answer `Pending`: then nothing is written and the caller retries).
 //!
-//! **Crash consistency** lives in the store's format. [`log`] defines it as
-//! an append-only log of self-checking records, so a store kept in a file
-//! (natively) survives a kill at any moment: replay at open keeps every
-//! complete record, later records of a block win, and a torn or corrupt tail
-//! is cut off. A record is only acknowledged once appended, and `flush`
-//! makes the appended records durable.
+//! **Crash consistency** is the store's promise: `flush` is a commit point,
+//! and after a crash the store holds exactly what it held at some commit
+//! point — never a mix of two. A file system above that flushes only between
+//! whole operations (as `tabvm-ext2`'s write-back does) therefore always
+//! finds a consistent volume after a kill. [`log`] is the format that keeps
+//! this promise in a file (natively): an append-only log of self-checking
+//! records where a commit record seals the blocks before it, and replay at
+//! open drops everything after the last intact commit.
 
 use std::collections::HashMap;
 
@@ -22,12 +24,18 @@ pub const BLOCK: usize = 4096;
 /// Where an overlay keeps its blocks: natively a log file, in the browser
 /// IndexedDB. Blocks are [`BLOCK`] bytes, numbered from the device start.
 pub trait BlockStore {
-    /// The stored copy of block `n`, if it was ever written.
+    /// The latest copy of block `n` (committed or not), if it was ever
+    /// written.
     fn get(&self, n: u64) -> Option<&[u8]>;
-    /// Stores block `n` (exactly [`BLOCK`] bytes).
+    /// Stores block `n` (exactly [`BLOCK`] bytes). It is visible to `get`
+    /// at once, but a crash loses it until the next `flush` is done.
     fn put(&mut self, n: u64, data: &[u8]) -> Result<(), DiskError>;
-    /// Makes every `put` so far durable.
-    fn flush(&mut self) -> Result<(), DiskError>;
+    /// Commits every `put` so far, atomically and durably: after a crash
+    /// the store holds all of them or, if the crash came before this call
+    /// was done, possibly none — never some. Answers `Pending` while a
+    /// store that persists asynchronously (IndexedDB) has not confirmed the
+    /// commit yet; the caller asks again later, as with any device request.
+    fn flush(&mut self) -> Result<Completion, DiskError>;
     /// How many blocks are stored.
     fn len(&self) -> usize;
     fn is_empty(&self) -> bool {
@@ -50,8 +58,8 @@ impl BlockStore for MemoryStore {
         self.blocks.insert(n, data.to_vec());
         Ok(())
     }
-    fn flush(&mut self) -> Result<(), DiskError> {
-        Ok(())
+    fn flush(&mut self) -> Result<Completion, DiskError> {
+        Ok(Completion::Done)
     }
     fn len(&self) -> usize {
         self.blocks.len()
@@ -165,25 +173,29 @@ impl<B: BlockDevice, S: BlockStore> BlockDevice for OverlayDevice<B, S> {
     }
 
     fn flush(&mut self) -> Result<Completion, DiskError> {
-        self.store.flush()?;
-        Ok(Completion::Done)
+        self.store.flush()
     }
 }
 
 /// The overlay log: the byte format of a crash-safe [`BlockStore`] file.
 ///
-/// The file is a header (`MAGIC`) and records appended after it:
+/// The file is a header (`MAGIC`) and records appended after it, each
+/// checked by a SHA-256:
 ///
 /// ```text
-/// block number  u64 little-endian
-/// data          BLOCK bytes
-/// checksum      32 bytes: SHA-256 of the block number and data
+/// block record    n: u64 LE (< COMMIT) | data: BLOCK bytes | SHA-256(n, data)
+/// commit record   COMMIT: u64 LE | count: u64 LE | SHA-256(COMMIT, count)
 /// ```
 ///
-/// Records are only ever appended; a block written twice has two records
-/// and the later wins. A kill mid-append leaves a short or mismatching last
-/// record, which [`replay`] stops at: everything before it is intact.
-/// (There is no compaction yet: the file grows with every write-back.)
+/// Block records are appended as blocks are written; `flush` appends a
+/// commit record naming how many block records it seals, then syncs the
+/// file. [`replay`] applies block records only when their commit record
+/// follows, intact and with the right count, and stops at the first record
+/// that is short or fails its checksum: what a kill mid-append or a lost
+/// unsynced page leaves. So the blocks replayed are exactly those of the
+/// last intact commit, and a block written twice takes its later copy.
+/// The file grows with every write-back; a store may rewrite it as one
+/// commit of the live blocks (the native `FileStore` does at open).
 pub mod log {
     use std::collections::HashMap;
 
@@ -191,42 +203,75 @@ pub mod log {
 
     use super::BLOCK;
 
-    /// The first bytes of an overlay log file (format version 1).
-    pub const MAGIC: &[u8; 16] = b"tabvm-overlay-1\n";
-    /// Bytes of one record.
+    /// The first bytes of an overlay log file (format version 2).
+    pub const MAGIC: &[u8; 16] = b"tabvm-overlay-2\n";
+    /// The header of format 1, which had no commit records.
+    const MAGIC_1: &[u8; 16] = b"tabvm-overlay-1\n";
+    /// The tag of a commit record: no block has this number.
+    pub const COMMIT: u64 = u64::MAX;
+    /// Bytes of one block record.
     pub const RECORD: usize = 8 + BLOCK + 32;
+    /// Bytes of one commit record.
+    pub const COMMIT_RECORD: usize = 8 + 8 + 32;
 
-    fn checksum(n: u64, data: &[u8]) -> [u8; 32] {
+    fn checksum(tag: u64, body: &[u8]) -> [u8; 32] {
         let mut h = Sha256::new();
-        h.update(n.to_le_bytes());
-        h.update(data);
+        h.update(tag.to_le_bytes());
+        h.update(body);
         h.finalize().into()
+    }
+
+    fn emit(tag: u64, body: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(8 + body.len() + 32);
+        out.extend_from_slice(&tag.to_le_bytes());
+        out.extend_from_slice(body);
+        out.extend_from_slice(&checksum(tag, body));
+        out
     }
 
     /// The bytes to append for block `n`.
     pub fn record(n: u64, data: &[u8]) -> Vec<u8> {
-        let mut out = Vec::with_capacity(RECORD);
-        out.extend_from_slice(&n.to_le_bytes());
-        out.extend_from_slice(data);
-        out.extend_from_slice(&checksum(n, data));
-        out
+        debug_assert!(n != COMMIT && data.len() == BLOCK);
+        emit(n, data)
+    }
+
+    /// The bytes that commit the last `count` block records.
+    pub fn commit(count: u64) -> Vec<u8> {
+        emit(COMMIT, &count.to_le_bytes())
     }
 
     /// What a log file holds.
     #[derive(Debug, Default)]
     pub struct Replayed {
+        /// Every block as of the last intact commit.
         pub blocks: HashMap<u64, Vec<u8>>,
-        /// Length of the intact prefix: the file is cut here before
-        /// appending, dropping a torn tail.
+        /// Length of the log through that commit: the file is cut here
+        /// before appending, dropping uncommitted and torn records.
         pub valid_len: u64,
-        /// Bytes after the intact prefix (0 after a clean shutdown).
+        /// Bytes after it (0 after a clean shutdown).
         pub torn: u64,
     }
 
-    /// Reads a log; `Err` names why the file is no overlay log at all.
+    /// One record, if `bytes` starts with an intact one.
+    fn next_record(bytes: &[u8]) -> Option<(u64, &[u8])> {
+        let tag = u64::from_le_bytes(bytes.get(..8)?.try_into().ok()?);
+        let body_len = if tag == COMMIT { 8 } else { BLOCK };
+        let body = bytes.get(8..8 + body_len)?;
+        let sum = bytes.get(8 + body_len..8 + body_len + 32)?;
+        (checksum(tag, body) == sum).then_some((tag, body))
+    }
+
+    /// Reads a log; `Err` names why the file is no readable overlay log.
     pub fn replay(bytes: &[u8]) -> Result<Replayed, String> {
-        if bytes.is_empty() {
-            return Ok(Replayed::default());
+        // A kill while the header was written leaves a prefix of it.
+        if bytes.len() < MAGIC.len() && MAGIC.starts_with(bytes) {
+            return Ok(Replayed {
+                torn: bytes.len() as u64,
+                ..Replayed::default()
+            });
+        }
+        if bytes.starts_with(MAGIC_1) {
+            return Err("overlay of format 1 (an older tabvm, without commit records)".into());
         }
         if !bytes.starts_with(MAGIC) {
             return Err("not a tabvm overlay (bad header)".into());
@@ -235,18 +280,22 @@ pub mod log {
             valid_len: MAGIC.len() as u64,
             ..Replayed::default()
         };
-        for rec in bytes[MAGIC.len()..].chunks(RECORD) {
-            let (n, rest) = rec.split_at(8.min(rec.len()));
-            if rec.len() < RECORD {
+        let mut staged = Vec::new();
+        let mut at = MAGIC.len();
+        while let Some((tag, body)) = next_record(&bytes[at..]) {
+            at += 8 + body.len() + 32;
+            if tag != COMMIT {
+                staged.push((tag, body));
+                continue;
+            }
+            let count = u64::from_le_bytes(body.try_into().expect("8 bytes"));
+            if count != staged.len() as u64 {
                 break;
             }
-            let n = u64::from_le_bytes(n.try_into().expect("8 bytes"));
-            let (data, sum) = rest.split_at(BLOCK);
-            if checksum(n, data) != sum {
-                break;
+            for (n, data) in staged.drain(..) {
+                out.blocks.insert(n, data.to_vec());
             }
-            out.blocks.insert(n, data.to_vec());
-            out.valid_len += RECORD as u64;
+            out.valid_len = at as u64;
         }
         out.torn = bytes.len() as u64 - out.valid_len;
         Ok(out)
@@ -294,25 +343,61 @@ mod tests {
         assert_eq!(o.write(BLOCK as u64, &[1; BLOCK]), Ok(Completion::Done));
     }
 
-    #[test]
-    fn log_replay_keeps_the_intact_prefix() {
+    /// A log of two commits: blocks 7 and 2, then 7 again and 9.
+    fn two_commits() -> Vec<u8> {
         let mut file = log::MAGIC.to_vec();
         file.extend(log::record(7, &[1; BLOCK]));
         file.extend(log::record(2, &[2; BLOCK]));
+        file.extend(log::commit(2));
         file.extend(log::record(7, &[3; BLOCK]));
+        file.extend(log::record(9, &[4; BLOCK]));
+        file.extend(log::commit(2));
+        file
+    }
+
+    #[test]
+    fn log_replay_applies_whole_commits() {
+        let file = two_commits();
         let whole = log::replay(&file).unwrap();
-        assert_eq!(whole.blocks[&7], vec![3; BLOCK]);
-        assert_eq!(whole.torn, 0);
-        // Every cut of the last record loses exactly that record.
-        for cut in [1, 8, 100, log::RECORD - 1] {
+        assert_eq!(whole.blocks.len(), 3);
+        assert_eq!(whole.blocks[&7], vec![3; BLOCK], "the later copy wins");
+        assert_eq!((whole.valid_len, whole.torn), (file.len() as u64, 0));
+        // Every cut inside the second commit loses all of it and only it.
+        let first = log::MAGIC.len() + 2 * log::RECORD + log::COMMIT_RECORD;
+        for cut in [1, 8, 47, log::COMMIT_RECORD, log::COMMIT_RECORD + 100] {
             let r = log::replay(&file[..file.len() - cut]).unwrap();
             assert_eq!(r.blocks[&7], vec![1; BLOCK], "cut {cut}");
-            assert_eq!(r.valid_len as usize, log::MAGIC.len() + 2 * log::RECORD);
+            assert!(!r.blocks.contains_key(&9), "cut {cut}");
+            assert_eq!(r.valid_len as usize, first, "cut {cut}");
+            assert_eq!(r.torn as usize, file.len() - cut - first, "cut {cut}");
         }
-        // A flipped bit in a record ends the log there.
-        file[log::MAGIC.len() + log::RECORD + 20] ^= 1;
+    }
+
+    #[test]
+    fn log_replay_stops_at_damage() {
+        // A flipped bit in a block record of the second commit drops that
+        // commit, though its commit record is intact.
+        let mut file = two_commits();
+        let second = log::MAGIC.len() + 2 * log::RECORD + log::COMMIT_RECORD;
+        file[second + log::RECORD + 20] ^= 1;
         let r = log::replay(&file).unwrap();
-        assert_eq!(r.blocks.len(), 1);
+        assert_eq!(r.blocks[&7], vec![1; BLOCK]);
+        assert_eq!(r.valid_len as usize, second);
+        // A commit record that claims the wrong count seals nothing.
+        let mut file = log::MAGIC.to_vec();
+        file.extend(log::record(1, &[1; BLOCK]));
+        file.extend(log::commit(2));
+        let r = log::replay(&file).unwrap();
+        assert!(r.blocks.is_empty());
+        assert_eq!(r.valid_len as usize, log::MAGIC.len());
+    }
+
+    #[test]
+    fn log_headers() {
+        assert!(log::replay(b"").unwrap().blocks.is_empty());
+        assert_eq!(log::replay(&log::MAGIC[..5]).unwrap().torn, 5);
+        let old = log::replay(b"tabvm-overlay-1\n").unwrap_err();
+        assert!(old.contains("format 1"), "{old}");
         assert!(log::replay(b"something else").is_err());
     }
 }

@@ -459,12 +459,48 @@ impl<D: BlockDevice> Ext2<D> {
     /// Evicts released orphans, writes every dirty block back (data, bitmaps,
     /// trees, summaries: see `cache.rs`) and asks the device to make them
     /// durable. Resumable: after `WouldBlock` call again.
+    ///
+    /// What reaches the device is always a volume `e2fsck` finds clean, so
+    /// a device that commits at its `flush` (an overlay) survives a crash
+    /// at any moment: orphans still open get a name in `/lost+found` for
+    /// the write-back (see `Txn::shelter`), dropped again right after.
     pub fn sync(&mut self) -> Result<()> {
         let pending: Vec<Ino> = self.orphans.iter().copied().collect();
         for ino in pending {
             self.reap(ino)?;
         }
-        self.cache.flush(&mut self.dev)
+        let lost_found = match self.orphans.is_empty() || self.read_only {
+            true => None,
+            false => self.lookup(ROOT_INO, b"lost+found").ok(),
+        };
+        let Some(lost_found) = lost_found else {
+            return self.cache.flush(&mut self.dev);
+        };
+        let orphans: Vec<Ino> = self.orphans.iter().copied().collect();
+        let mut named = Vec::new();
+        self.change(|tx, _| {
+            for &ino in &orphans {
+                if tx.shelter(ino, lost_found)? {
+                    named.push(ino);
+                }
+            }
+            Ok(None)
+        })?;
+        let flushed = self.cache.flush(&mut self.dev);
+        let unnamed = self.change(|tx, _| {
+            for &ino in &named {
+                tx.unshelter(ino, lost_found)?;
+            }
+            Ok(None)
+        });
+        if unnamed.is_err() {
+            // The names stay (as e2fsck would have given them): these are
+            // ordinary files in /lost+found now, no orphans to evict.
+            for ino in &named {
+                self.orphans.remove(ino);
+            }
+        }
+        flushed.and(unnamed)
     }
 
     /// Blocks changed but not yet written back.

@@ -39,6 +39,11 @@ const XATTR_MAGIC: u32 = 0xEA02_0000;
 /// Longest target kept in the inode itself (a fast symlink).
 const FAST_SYMLINK_MAX: usize = 59;
 
+/// The name [`Txn::shelter`] gives an orphan: e2fsck's own.
+fn shelter_name(ino: u32) -> Vec<u8> {
+    format!("#{ino}").into_bytes()
+}
+
 /// Rejects names that cannot be a directory entry.
 fn check_name(name: &[u8]) -> Result<()> {
     if name.len() > NAME_MAX {
@@ -170,6 +175,39 @@ impl<D: BlockDevice> Txn<'_, D> {
         self.touch_dir(dir, &mut parent)?;
         inode.links += 1;
         inode.ctime = self.now;
+        self.put_inode(ino, &inode)
+    }
+
+    /// Names the orphan `ino` (no names, still open) `#ino` in `lost_found`
+    /// for a write-back: e2fsck counts an inode without names as damage,
+    /// and `#ino` in `/lost+found` is where it would put the inode itself.
+    /// Times are left alone, since [`unshelter`](Self::unshelter) undoes
+    /// this before the guest can look. Says whether it named the inode
+    /// (directories are left as they are).
+    pub fn shelter(&mut self, ino: u32, lost_found: u32) -> Result<bool> {
+        let mut inode = self.inode(ino)?;
+        let kind = file_type(ino, &inode)?;
+        if inode.links != 0 || kind == FileType::Directory {
+            return Ok(false);
+        }
+        let mut parent = self.dir_inode(lost_found)?;
+        self.add_entry(lost_found, &mut parent, &shelter_name(ino), ino, kind)?;
+        self.put_inode(lost_found, &parent)?;
+        inode.links = 1;
+        self.put_inode(ino, &inode)?;
+        Ok(true)
+    }
+
+    /// Takes back the name [`shelter`](Self::shelter) gave `ino`.
+    pub fn unshelter(&mut self, ino: u32, lost_found: u32) -> Result<()> {
+        let mut parent = self.dir_inode(lost_found)?;
+        let found = self
+            .find_entry(lost_found, &parent, &shelter_name(ino))?
+            .ok_or_else(|| corrupt!("inode {ino}: its name in lost+found is gone"))?;
+        self.remove_entry(&mut parent, &found)?;
+        self.put_inode(lost_found, &parent)?;
+        let mut inode = self.inode(ino)?;
+        inode.links = 0;
         self.put_inode(ino, &inode)
     }
 

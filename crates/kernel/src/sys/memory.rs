@@ -190,7 +190,12 @@ fn mmap(
         t.mem_mm(|mm| mm.shared.push(SharedAnon::new(start, len)));
     }
     if !anonymous {
-        fill_from_file(k, t, fd, offset, start, len, first)?;
+        if let Err(e) = fill_from_file(k, t, fd, offset, start, len, first) {
+            // No half-filled mapping survives a failure; in particular a
+            // call restarted while the disk fetches maps afresh.
+            t.mem_mm(|mm| mm.space.unmap(start, len).map_err(map_err))?;
+            return Err(e.into());
+        }
         let file = t.files.borrow().get(fd)?;
         let share = if shared {
             let key = file.borrow().node.as_ref().map(|n| (n.dev, n.loc.ino));

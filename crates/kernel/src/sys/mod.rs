@@ -35,13 +35,19 @@ pub enum SysError {
 
 impl From<Errno> for SysError {
     fn from(e: Errno) -> Self {
-        // A file system waiting for its device: re-run the call next round.
+        // A file system waiting for its device: re-run the call next round
+        // (or, see `Kernel::device_ready`, when the device says so).
         if e == crate::vfs::DEVICE_WAIT {
-            return SysError::Block { until: Some(0) };
+            return SysError::Block {
+                until: DEVICE_RETRY,
+            };
         }
         SysError::Errno(e)
     }
 }
+
+/// The deadline of a call parked on a device: at once, next round.
+pub(crate) const DEVICE_RETRY: Option<u64> = Some(0);
 
 /// What a system call handler returns: the value for `eax`, or why not.
 pub type SysResult = Result<u32, SysError>;

@@ -13,9 +13,13 @@
 //! asynchronously should wake the kernel when a chunk lands.
 //!
 //! **Write-back.** `Ext2` keeps changed blocks in memory until `sync`. This
-//! adapter syncs once enough blocks are dirty and when it is dropped (the
-//! kernel ending), so a guest's changes reach the device without a trait
-//! call for `sync(2)`.
+//! adapter syncs when the guest asks ([`FileSystem::sync`]: `fsync`,
+//! `fdatasync`, `syncfs`, `sync`), once enough blocks are dirty, and when it
+//! is dropped (the kernel ending). Every sync runs between whole operations
+//! and ends with the device's `flush`, which an overlay makes its commit
+//! point, so a crash at any moment leaves the state of some sync: a
+//! consistent volume. A sync the device makes wait parks the caller like a
+//! read does; the retry goes on where the write-back stopped.
 
 use tabvm_disk::BlockDevice;
 use tabvm_ext2::{self as ext2, Ext2};
@@ -37,11 +41,6 @@ pub struct Ext2Fs<D: BlockDevice> {
 impl<D: BlockDevice> Ext2Fs<D> {
     pub fn new(fs: Ext2<D>) -> Self {
         Ext2Fs { fs }
-    }
-
-    /// Writes every change back to the device.
-    pub fn sync(&mut self) -> Result<(), ext2::Error> {
-        self.fs.sync()
     }
 
     /// Writes back if many blocks are waiting. A device that is pending or
@@ -209,6 +208,10 @@ impl<D: BlockDevice> FileSystem for Ext2Fs<D> {
         }
     }
 
+    fn sync(&mut self) -> Result<(), Errno> {
+        self.fs.sync().map_err(errno)
+    }
+
     fn tick(&mut self, now: Timespec) {
         self.fs.set_time(ext2_time(now));
     }
@@ -297,8 +300,119 @@ const EXT2_SUPER_MAGIC: u32 = 0xEF53;
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
+    use tabvm_disk::{
+        BlockStore, Completion, DiskError, FaultDevice, FaultPlan, MemoryDevice, MemoryStore,
+        OverlayDevice,
+    };
+
     use super::*;
     use crate::sys::SysError;
+
+    /// A store that keeps apart what the last `flush` committed: all a
+    /// crash would leave.
+    #[derive(Default)]
+    struct CommitStore {
+        live: HashMap<u64, Vec<u8>>,
+        committed: HashMap<u64, Vec<u8>>,
+    }
+
+    impl BlockStore for CommitStore {
+        fn get(&self, n: u64) -> Option<&[u8]> {
+            self.live.get(&n).map(Vec::as_slice)
+        }
+        fn put(&mut self, n: u64, data: &[u8]) -> Result<(), DiskError> {
+            self.live.insert(n, data.to_vec());
+            Ok(())
+        }
+        fn flush(&mut self) -> Result<Completion, DiskError> {
+            self.committed = self.live.clone();
+            Ok(Completion::Done)
+        }
+        fn len(&self) -> usize {
+            self.live.len()
+        }
+    }
+
+    /// A fresh ext2 volume of 1 KiB blocks from `mke2fs`: each block the
+    /// overlay stores (4 KiB) needs the rest of it read from the base.
+    fn blank_volume() -> Vec<u8> {
+        let path = std::env::temp_dir().join(format!("tabvm-ext2fs-{}", std::process::id()));
+        let out = std::process::Command::new("mke2fs")
+            .args(["-q", "-F", "-t", "ext2", "-b", "1024"])
+            .arg(&path)
+            .arg("1M")
+            .output()
+            .expect("mke2fs (e2fsprogs) is needed");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        bytes
+    }
+
+    /// Runs `op` again while the device makes it wait, as the scheduler does.
+    fn restarted<T>(mut op: impl FnMut() -> Result<T, Errno>) -> (T, u32) {
+        let mut waits = 0;
+        loop {
+            match op() {
+                Err(DEVICE_WAIT) => waits += 1,
+                other => return (other.unwrap(), waits),
+            }
+        }
+    }
+
+    #[test]
+    fn sync_waits_for_the_device_and_commits_every_change() {
+        let image = blank_volume();
+        let slow = FaultDevice::new(
+            MemoryDevice::from_bytes(image.clone()),
+            FaultPlan {
+                pending_reads: 3,
+                ..FaultPlan::default()
+            },
+        );
+        let mut mounted = Ext2::mount(
+            OverlayDevice::new(slow, CommitStore::default()),
+            ext2::MountOptions::default(),
+        );
+        let volume = loop {
+            match mounted {
+                Ok(fs) => break fs,
+                Err(e) if e.error == ext2::Error::WouldBlock => {
+                    mounted = e.retry(ext2::MountOptions::default())
+                }
+                Err(e) => panic!("mount: {}", e.error),
+            }
+        };
+        let mut fs = Ext2Fs::new(volume);
+        let root = fs.root();
+        let who = Creator::default();
+        let (f, _) = restarted(|| fs.create(root, b"f", FileType::Regular, 0o644, who));
+        restarted(|| fs.write(f, 0, b"made durable"));
+        assert!(
+            fs.fs.device().store().committed.is_empty(),
+            "nothing synced yet"
+        );
+
+        let ((), waits) = restarted(|| fs.sync());
+        assert!(waits > 0, "the write-back read the slow base");
+        // What was committed, over the base, holds the file.
+        let mut store = MemoryStore::default();
+        for (n, data) in &fs.fs.device().store().committed {
+            store.put(*n, data).unwrap();
+        }
+        let dev = OverlayDevice::new(MemoryDevice::from_bytes(image), store);
+        let mut after = Ext2::mount(dev, ext2::MountOptions { read_only: true }).unwrap();
+        let f = after.lookup(after.root(), b"f").unwrap();
+        let mut buf = [0; 32];
+        let n = after.read(f, 0, &mut buf).unwrap();
+        assert_eq!(&buf[..n], b"made durable");
+    }
 
     #[test]
     fn a_device_wait_becomes_a_parked_call() {

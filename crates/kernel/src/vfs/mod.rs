@@ -224,6 +224,11 @@ pub trait FileSystem {
     /// unlinked) until the matching [`release`](Self::release).
     fn open(&mut self, _ino: Ino) {}
     fn release(&mut self, _ino: Ino) {}
+    /// Makes every completed change durable before it returns (`fsync`,
+    /// `sync`); file systems that hold nothing back have nothing to do.
+    fn sync(&mut self) -> Result<(), Errno> {
+        Ok(())
+    }
     /// The current wall-clock time, given before each mutating call, for file
     /// systems that keep timestamps themselves (the host's set their own).
     fn tick(&mut self, _now: Timespec) {}

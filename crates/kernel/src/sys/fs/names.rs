@@ -8,7 +8,7 @@ use crate::abi::fcntl::*;
 use crate::abi::stat::{S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK};
 use crate::sys::SysResult;
 use crate::uaccess;
-use crate::vfs::{FileType, Loc, SetAttr, Timespec};
+use crate::vfs::{FileType, Loc, SetAttr, Timespec, DEVICE_WAIT};
 use crate::{Kernel, Task};
 
 fn mkdir_at(k: &mut Kernel, task: &mut Task, dirfd: u32, addr: u32, mode: u32) -> SysResult {
@@ -473,11 +473,19 @@ pub(super) fn umask(_k: &mut Kernel, task: &mut Task, a: [u32; 6]) -> SysResult 
     Ok(old)
 }
 
-/// implements fsync(2), fdatasync(2), syncfs(2), sync_file_range(2) and
-/// flock(2): data is never cached
-/// apart from the file system and no other VM contends for locks.
+/// implements fsync(2), fdatasync(2), syncfs(2) and sync_file_range(2):
+/// the file system of the descriptor's node writes back all it holds (more
+/// than asked, which is allowed) before the call returns; a device that has
+/// to wait parks the task and the call runs again. Other files hold nothing.
 pub(super) fn fsync(_k: &mut Kernel, task: &mut Task, a: [u32; 6]) -> SysResult {
-    file(task, a[0])?;
+    let fs = file(task, a[0])?
+        .borrow()
+        .node
+        .as_ref()
+        .map(|n| n.fs.clone());
+    if let Some(fs) = fs {
+        fs.borrow_mut().sync()?;
+    }
     Ok(0)
 }
 
@@ -487,8 +495,15 @@ pub(super) fn fadvise(_k: &mut Kernel, task: &mut Task, a: [u32; 6]) -> SysResul
     Ok(0)
 }
 
-/// implements sync(2)
-pub(super) fn sync(_k: &mut Kernel, _task: &mut Task, _a: [u32; 6]) -> SysResult {
+/// implements sync(2): every mounted file system writes back. Failures go
+/// unreported (sync(2) cannot report any), but a device that has to wait
+/// parks the task and the call runs again.
+pub(super) fn sync(k: &mut Kernel, _task: &mut Task, _a: [u32; 6]) -> SysResult {
+    for m in &k.vfs.mounts {
+        if let Err(DEVICE_WAIT) = m.fs.borrow_mut().sync() {
+            return Err(DEVICE_WAIT.into());
+        }
+    }
     Ok(0)
 }
 
