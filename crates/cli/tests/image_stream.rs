@@ -1,9 +1,10 @@
 //! `tabvm run --image http://…`: a chunked image served by an HTTP server in
-//! this test (127.0.0.1, threads) that can fail, corrupt or truncate
-//! chosen files and counts what it sends. Checks that a failing chunk becomes EIO in the
-//! guest with a log line naming it, that corrupt data is never used, that
-//! a bad manifest is a clear error at start, and that the local chunk cache
-//! makes a second run fetch nothing. Needs e2fsprogs and the busybox of
+//! this test (127.0.0.1, threads) that can delay, fail, corrupt or
+//! truncate chosen files and counts what it sends. Checks that a failing
+//! chunk becomes EIO in the guest with a log line naming it, that corrupt
+//! data is never used, that other processes run while one waits for a slow
+//! chunk, that a bad manifest is a clear error at start, and that the local
+//! chunk cache makes a second run fetch nothing. Needs e2fsprogs and the busybox of
 //! `dev/busybox.sh`.
 
 mod common;
@@ -27,6 +28,8 @@ struct Fault {
     corrupt: bool,
     /// Send only half the body, then close the connection.
     truncate: bool,
+    /// Answer this late (every time).
+    delay: std::time::Duration,
 }
 
 #[derive(Default)]
@@ -104,6 +107,7 @@ fn serve(conn: TcpStream, dir: &Path, state: &Mutex<State>) {
             }
             f
         };
+        std::thread::sleep(fault.delay);
         let body = std::fs::read(dir.join(&name)).ok();
         let (status, mut body) = match body {
             _ if fault.fail > 0 => ("503 Service Unavailable", Vec::new()),
@@ -350,6 +354,39 @@ fn failing_and_corrupt_chunks_become_eio_never_data() {
             "{f} was cached"
         );
     }
+}
+
+#[test]
+fn other_processes_run_while_a_chunk_is_slow() {
+    let dir = scratch("stream-slow");
+    fresh_dir(&dir);
+    let inside = busybox_image(&dir, &["slow"]);
+    let server = Server::start(&dir.join("chunks"));
+    server.fault(
+        &inside["slow"][1],
+        Fault {
+            delay: std::time::Duration::from_secs(3),
+            ..Fault::default()
+        },
+    );
+    // A ticker in the background, then a read that waits for the slow chunk.
+    let script = "(i=0; while [ $i -lt 40 ]; do echo tick; i=$((i+1)); sleep 0.1; done) & \
+                  cat /data/slow > /dev/null && echo read; wait";
+    let out = run(
+        &server.url,
+        &dir.join("cache"),
+        &dir.join("overlay"),
+        &[],
+        script,
+    );
+    let text = ok(&out);
+    let before = text.lines().take_while(|l| *l == "tick").count();
+    assert!(text.contains("read\n"), "{text}");
+    // The read waited about 3 s, during which the ticker went on.
+    assert!(
+        before >= 10,
+        "only {before} ticks before the read ended:\n{text}"
+    );
 }
 
 #[test]
