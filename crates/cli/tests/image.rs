@@ -7,36 +7,10 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-use common::{fresh_dir, repo_root, scratch, tabvm_bin};
-
-fn busybox() -> PathBuf {
-    let out = Command::new("sh")
-        .arg(repo_root().join("dev/busybox.sh"))
-        .output()
-        .expect("run dev/busybox.sh");
-    assert!(out.status.success(), "dev/busybox.sh failed");
-    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
-}
-
-fn tabvm(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Output {
-    let mut cmd = Command::new(tabvm_bin());
-    for a in args {
-        cmd.arg(a);
-    }
-    cmd.output().expect("run tabvm")
-}
-
-fn ok(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "tabvm failed ({}): {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
+use common::image::{busybox, e2fsck_problems, ok, tabvm};
+use common::{fresh_dir, scratch, tabvm_bin};
 
 /// Runs `busybox sh -c script` from `image` with the overlay `overlay`.
 fn sh(image: &Path, overlay: &Path, extra: &[&str], script: &str) -> String {
@@ -55,7 +29,7 @@ fn sh(image: &Path, overlay: &Path, extra: &[&str], script: &str) -> String {
         "-c",
         script,
     ]);
-    ok(cmd.output().expect("run tabvm"))
+    ok(&cmd.output().expect("run tabvm"))
 }
 
 #[test]
@@ -68,7 +42,7 @@ fn build_chunk_verify_run_with_overlay_and_reset() {
     std::fs::copy(busybox(), tree.join("bin/busybox")).unwrap();
     std::fs::write(tree.join("etc/motd"), "hello from ext2\n").unwrap();
     let image = dir.join("root.ext2");
-    ok(tabvm(&[
+    ok(&tabvm(&[
         &"image",
         &"build",
         &"--from-dir",
@@ -81,7 +55,7 @@ fn build_chunk_verify_run_with_overlay_and_reset() {
 
     // Chunking: most of a fresh 32 MiB volume is zeros.
     let chunks = dir.join("chunks");
-    let stats = ok(tabvm(&[&"image", &"chunk", &image, &chunks]));
+    let stats = ok(&tabvm(&[&"image", &"chunk", &image, &chunks]));
     assert!(stats.starts_with("256 chunks of 128 KiB: "), "{stats}");
     let zero: u32 = stats
         .split(": ")
@@ -93,15 +67,15 @@ fn build_chunk_verify_run_with_overlay_and_reset() {
         .parse()
         .unwrap();
     assert!(zero > 200, "{stats}");
-    assert!(ok(tabvm(&[&"image", &"verify", &chunks])).contains("256 chunks ok"));
+    assert!(ok(&tabvm(&[&"image", &"verify", &chunks])).contains("256 chunks ok"));
 
     // Inspection without booting, from the file and from the chunks.
     for img in [&image, &chunks] {
         assert_eq!(
-            ok(tabvm(&[&"image", &"cat", img, &"/etc/motd"])),
+            ok(&tabvm(&[&"image", &"cat", img, &"/etc/motd"])),
             "hello from ext2\n"
         );
-        let listing = ok(tabvm(&[&"image", &"ls", img, &"/"]));
+        let listing = ok(&tabvm(&[&"image", &"ls", img, &"/"]));
         assert!(
             listing.contains(" bin\n") && listing.contains(" etc\n"),
             "{listing}"
@@ -125,18 +99,14 @@ fn build_chunk_verify_run_with_overlay_and_reset() {
 
     // The merged image is a clean ext2 volume with the changes.
     let merged = dir.join("merged.ext2");
-    ok(tabvm(&[&"image", &"merge", &image, &overlay, &merged]));
-    let fsck = Command::new("e2fsck")
-        .arg("-fn")
-        .arg(&merged)
-        .output()
-        .unwrap();
-    assert!(
-        fsck.status.success(),
-        "e2fsck -fn of the merged image:\n{}",
-        String::from_utf8_lossy(&fsck.stdout)
+    ok(&tabvm(&[&"image", &"merge", &image, &overlay, &merged]));
+    if let Some(report) = e2fsck_problems(&merged) {
+        panic!("e2fsck -fn of the merged image:\n{report}");
+    }
+    assert_eq!(
+        ok(&tabvm(&[&"image", &"cat", &merged, &"/home/u/f"])),
+        "x\n"
     );
-    assert_eq!(ok(tabvm(&[&"image", &"cat", &merged, &"/home/u/f"])), "x\n");
 
     let reset = sh(
         &image,
@@ -164,7 +134,7 @@ fn verify_names_a_damaged_chunk() {
     std::fs::create_dir_all(&tree).unwrap();
     std::fs::write(tree.join("f"), "data").unwrap();
     let image = dir.join("img.ext2");
-    ok(tabvm(&[
+    ok(&tabvm(&[
         &"image",
         &"build",
         &"--from-dir",
@@ -174,7 +144,7 @@ fn verify_names_a_damaged_chunk() {
         &image,
     ]));
     let chunks = dir.join("chunks");
-    ok(tabvm(&[&"image", &"chunk", &image, &chunks]));
+    ok(&tabvm(&[&"image", &"chunk", &image, &chunks]));
     let stored: Vec<PathBuf> = std::fs::read_dir(&chunks)
         .unwrap()
         .map(|e| e.unwrap().path())

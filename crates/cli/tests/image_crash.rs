@@ -19,6 +19,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::image::e2fsck_problems;
 use common::{compile, fresh_dir, repo_root, require_gcc_m32, scratch, tabvm_bin, I386_STATIC};
 use tabvm_ext2::{Ext2, MountOptions};
 use tabvm_host::FileDevice;
@@ -207,16 +208,9 @@ fn kills_at_random_moments_leave_a_clean_volume_with_every_synced_file() {
                 .arg(&overlay)
                 .arg(&merged),
         );
-        let fsck = Command::new("e2fsck")
-            .arg("-fn")
-            .arg(&merged)
-            .output()
-            .expect("run e2fsck");
-        assert!(
-            fsck.status.success(),
-            "{context}: e2fsck -fn of the merged image:\n{}",
-            String::from_utf8_lossy(&fsck.stdout)
-        );
+        if let Some(report) = e2fsck_problems(&merged) {
+            panic!("{context}: e2fsck -fn of the merged image:\n{report}");
+        }
         for (path, hash) in &synced {
             match read_image_file(&merged, path) {
                 Ok(bytes) if fnv(&bytes) == *hash => {}

@@ -12,11 +12,12 @@ mod common;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
 
-use common::{fresh_dir, repo_root, scratch, tabvm_bin};
+use common::image::{busybox, ok, tabvm};
+use common::{fresh_dir, scratch, tabvm_bin};
 use tabvm_disk::{chunk_file_name, ChunkRef, Manifest};
 
 /// What the server does to one file.
@@ -131,33 +132,6 @@ fn serve(conn: TcpStream, dir: &Path, state: &Mutex<State>) {
             return;
         }
     }
-}
-
-fn busybox() -> PathBuf {
-    let out = Command::new("sh")
-        .arg(repo_root().join("dev/busybox.sh"))
-        .output()
-        .expect("run dev/busybox.sh");
-    assert!(out.status.success(), "dev/busybox.sh failed");
-    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
-}
-
-fn tabvm(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Output {
-    let mut cmd = Command::new(tabvm_bin());
-    for a in args {
-        cmd.arg(a);
-    }
-    cmd.output().expect("run tabvm")
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "tabvm failed ({}): {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).unwrap()
 }
 
 /// A chunked busybox image in `dir/chunks` whose `/data/<name>` files hold

@@ -19,6 +19,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use common::debian::{debian_root, run_native};
+use common::image::e2fsck_problems;
 use common::{fresh_dir, repo_root, scratch, tabvm_bin, Outcome};
 use tabvm_ext2::{Ext2, FileType, MountOptions};
 use tabvm_host::FileDevice;
@@ -301,16 +302,9 @@ fn write_workload_matches_native_and_leaves_a_clean_image() {
         "merge: {}",
         String::from_utf8_lossy(&merge.stderr)
     );
-    let fsck = Command::new("e2fsck")
-        .arg("-fn")
-        .arg(&merged)
-        .output()
-        .expect("run e2fsck");
-    assert!(
-        fsck.status.success(),
-        "e2fsck -fn of the merged image:\n{}",
-        String::from_utf8_lossy(&fsck.stdout)
-    );
+    if let Some(report) = e2fsck_problems(&merged) {
+        panic!("e2fsck -fn of the merged image:\n{report}");
+    }
 
     let check_time = clock.elapsed();
     let clock = Instant::now();

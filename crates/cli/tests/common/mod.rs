@@ -13,6 +13,7 @@
 )]
 
 pub mod debian;
+pub mod image;
 
 use std::ffi::OsString;
 use std::fs;

@@ -1,0 +1,48 @@
+//! Helpers of the disk-image tests (`image`, `image_stream`, `image_crash`,
+//! `image_workload`): the busybox guest, running `tabvm`, and e2fsck as the
+//! oracle of a volume's consistency.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use super::{repo_root, tabvm_bin};
+
+/// The static i386 busybox of `dev/busybox.sh`.
+pub fn busybox() -> PathBuf {
+    let out = Command::new("sh")
+        .arg(repo_root().join("dev/busybox.sh"))
+        .output()
+        .expect("run dev/busybox.sh");
+    assert!(out.status.success(), "dev/busybox.sh failed");
+    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
+}
+
+/// `tabvm ARGS…`, waited for.
+pub fn tabvm(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Output {
+    let mut cmd = Command::new(tabvm_bin());
+    for a in args {
+        cmd.arg(a);
+    }
+    cmd.output().expect("run tabvm")
+}
+
+/// The stdout of a run that must have succeeded.
+pub fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "tabvm failed ({}): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+/// `None` if `e2fsck -fn` finds `image` clean, else its report.
+pub fn e2fsck_problems(image: &Path) -> Option<String> {
+    let fsck = Command::new("e2fsck")
+        .arg("-fn")
+        .arg(image)
+        .output()
+        .expect("run e2fsck");
+    (!fsck.status.success()).then(|| String::from_utf8_lossy(&fsck.stdout).into_owned())
+}
