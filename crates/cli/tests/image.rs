@@ -9,7 +9,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::image::{busybox, e2fsck_problems, ok, tabvm};
+use common::image::{build_and_chunk, busybox, e2fsck_problems, ok, tabvm};
 use common::{fresh_dir, scratch, tabvm_bin};
 
 /// Runs `busybox sh -c script` from `image` with the overlay `overlay`.
@@ -41,21 +41,10 @@ fn build_chunk_verify_run_with_overlay_and_reset() {
     std::fs::create_dir_all(tree.join("etc")).unwrap();
     std::fs::copy(busybox(), tree.join("bin/busybox")).unwrap();
     std::fs::write(tree.join("etc/motd"), "hello from ext2\n").unwrap();
-    let image = dir.join("root.ext2");
-    ok(&tabvm(&[
-        &"image",
-        &"build",
-        &"--from-dir",
-        &tree,
-        &"--size",
-        &"32M",
-        &image,
-    ]));
+    let (image, chunks, stats) = build_and_chunk(&tree, "32M", &dir);
     assert_eq!(std::fs::metadata(&image).unwrap().len(), 32 << 20);
 
     // Chunking: most of a fresh 32 MiB volume is zeros.
-    let chunks = dir.join("chunks");
-    let stats = ok(&tabvm(&[&"image", &"chunk", &image, &chunks]));
     assert!(stats.starts_with("256 chunks of 128 KiB: "), "{stats}");
     let zero: u32 = stats
         .split(": ")
@@ -133,18 +122,7 @@ fn verify_names_a_damaged_chunk() {
     let tree = dir.join("tree");
     std::fs::create_dir_all(&tree).unwrap();
     std::fs::write(tree.join("f"), "data").unwrap();
-    let image = dir.join("img.ext2");
-    ok(&tabvm(&[
-        &"image",
-        &"build",
-        &"--from-dir",
-        &tree,
-        &"--size",
-        &"1M",
-        &image,
-    ]));
-    let chunks = dir.join("chunks");
-    ok(&tabvm(&[&"image", &"chunk", &image, &chunks]));
+    let (_, chunks, _) = build_and_chunk(&tree, "1M", &dir);
     let stored: Vec<PathBuf> = std::fs::read_dir(&chunks)
         .unwrap()
         .map(|e| e.unwrap().path())

@@ -16,7 +16,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
 
-use common::image::{busybox, ok, tabvm};
+use common::image::{build_and_chunk, busybox, ok, tabvm};
 use common::{fresh_dir, scratch, tabvm_bin};
 use tabvm_disk::{chunk_file_name, ChunkRef, Manifest};
 
@@ -156,18 +156,7 @@ fn busybox_image(dir: &Path, files: &[&str]) -> HashMap<String, Vec<String>> {
             .collect();
         std::fs::write(tree.join("data").join(name), data).unwrap();
     }
-    let image = dir.join("root.ext2");
-    ok(&tabvm(&[
-        &"image",
-        &"build",
-        &"--from-dir",
-        &tree,
-        &"--size",
-        &"16M",
-        &image,
-    ]));
-    let chunks = dir.join("chunks");
-    ok(&tabvm(&[&"image", &"chunk", &image, &chunks]));
+    let (image, chunks, _) = build_and_chunk(&tree, "16M", dir);
     let manifest = Manifest::parse(&std::fs::read(chunks.join("manifest.json")).unwrap()).unwrap();
     let names = manifest.chunks();
     let mut inside = HashMap::new();

@@ -46,3 +46,21 @@ pub fn e2fsck_problems(image: &Path) -> Option<String> {
         .expect("run e2fsck");
     (!fsck.status.success()).then(|| String::from_utf8_lossy(&fsck.stdout).into_owned())
 }
+
+/// `tabvm image build` of `tree` (`size` as the CLI takes it) into
+/// `dir/root.ext2`, then `tabvm image chunk` into `dir/chunks`; returns both
+/// paths and the chunker's statistics line.
+pub fn build_and_chunk(tree: &Path, size: &str, dir: &Path) -> (PathBuf, PathBuf, String) {
+    let (image, chunks) = (dir.join("root.ext2"), dir.join("chunks"));
+    ok(&tabvm(&[
+        &"image",
+        &"build",
+        &"--from-dir",
+        &tree,
+        &"--size",
+        &size,
+        &image,
+    ]));
+    let stats = ok(&tabvm(&[&"image", &"chunk", &image, &chunks]));
+    (image, chunks, stats)
+}
