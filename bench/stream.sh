@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Streaming-disk figures, natively over loopback HTTP (`tabvm serve`):
 #   - time and bytes to a shell prompt (`bash -lc true`) on the Debian image
-#     of dev/debian-image.sh, from a cold and from a warm chunk cache;
+#     of dev/debian-image.sh, from a cold and from a warm chunk cache, and
+#     of the same root as a raw image file read by byte ranges (no cache);
 #   - sequential read throughput of a 200 MB file inside the VM, cold and
 #     warm, from an image holding that file and a static reader;
 #   - `tabvm image chunk` throughput on that image.
@@ -65,6 +66,15 @@ cache=$(mktemp -d)
 report "prompt, cold cache" "$(timed "$cache" /bin/bash -lc true)"
 report "prompt, warm cache" "$(timed "$cache" /bin/bash -lc true)"
 rm -rf "$cache"
+
+echo "== Debian root as a raw image, by byte ranges, to a shell prompt" >&2
+mkdir -p "$out/raw"
+"$tabvm" image build --from-dir "$(sh "$repo/dev/debian-root.sh")" --size 1G "$out/raw/root.ext2" >&2
+serve "$out/raw"
+url="${url}root.ext2"
+cache=$(mktemp -d)
+report "prompt, byte ranges" "$(timed "$cache" /bin/bash -lc true)"
+rm -rf "$cache" "$out/raw"
 
 echo "== 200 MB sequential read" >&2
 tree="$out/tree"

@@ -17,6 +17,8 @@ pub struct Request {
     pub target: String,
     /// The client wants the connection closed after this response.
     pub close: bool,
+    /// The `Range` header's value, if any.
+    pub range: Option<String>,
 }
 
 /// Reads one request head. `Ok(None)`: the client closed the connection
@@ -32,6 +34,7 @@ pub fn read_request<R: BufRead>(r: &mut R) -> io::Result<Option<Request>> {
         return Err(bad("malformed request line"));
     };
     let mut close = version != "HTTP/1.1";
+    let mut range = None;
     for _ in 0..MAX_HEADERS {
         let header = read_line(r)?.ok_or_else(|| bad("connection closed inside a request head"))?;
         if header.is_empty() {
@@ -39,9 +42,13 @@ pub fn read_request<R: BufRead>(r: &mut R) -> io::Result<Option<Request>> {
                 method: method.into(),
                 target: target.into(),
                 close,
+                range,
             }));
         }
         if let Some((name, value)) = header.split_once(':') {
+            if name.eq_ignore_ascii_case("range") {
+                range = Some(value.trim().to_owned());
+            }
             if name.eq_ignore_ascii_case("connection") {
                 let value = value.trim();
                 close = if value.eq_ignore_ascii_case("close") {
@@ -96,11 +103,13 @@ pub fn write_head(
 pub fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
+        206 => "Partial Content",
         301 => "Moved Permanently",
         400 => "Bad Request",
         403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        416 => "Range Not Satisfiable",
         _ => "Internal Server Error",
     }
 }
@@ -123,9 +132,12 @@ mod tests {
             Request {
                 method: "GET".into(),
                 target: "/a%20b?x=1".into(),
-                close: false
+                close: false,
+                range: None,
             }
         );
+        let r = parse("GET / HTTP/1.1\r\nrange:  bytes=0-9 \r\n\r\n");
+        assert_eq!(r.unwrap().unwrap().range.as_deref(), Some("bytes=0-9"));
         assert!(
             parse("HEAD / HTTP/1.1\r\nConnection: Close\r\n\r\n")
                 .unwrap()

@@ -6,9 +6,15 @@
 //! `..` segment are refused outright, and the file found is canonicalised
 //! and must still lie inside the (canonical) directory, which also stops
 //! symlinks pointing out of it.
+//!
+//! Files are served whole or, for a single `Range: bytes=…` (what `curl -r`,
+//! Chromium's media requests and `tabvm run --image URL` of a raw image
+//! send), in part with `206 Partial Content`; a range that starts past the
+//! end is `416`. Several ranges in one request get the whole file, as HTTP
+//! allows.
 
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -101,12 +107,32 @@ fn respond(w: &mut impl Write, request: &Request, root: &Path) -> io::Result<boo
         _ => return message(w, 405, &[("Allow", "GET, HEAD")], false).map(|()| false),
     };
     match resolve(root, &request.target) {
-        Found::File(path, file) => {
-            let length = file.metadata()?.len();
+        Found::File(path, mut file) => {
+            let size = file.metadata()?.len();
             let mut headers = COMMON_HEADERS.to_vec();
             headers.push(("Content-Type", content_type(&path)));
-            http::write_head(w, 200, &headers, length)?;
+            headers.push(("Accept-Ranges", "bytes"));
+            let (status, start, length, content_range) =
+                match request.range.as_deref().map(|r| byte_range(r, size)) {
+                    None | Some(Range::Whole) => (200, 0, size, None),
+                    Some(Range::Part(start, end)) => (
+                        206,
+                        start,
+                        end - start,
+                        Some(format!("bytes {start}-{}/{size}", end - 1)),
+                    ),
+                    Some(Range::Unsatisfiable) => {
+                        let unsatisfiable = format!("bytes */{size}");
+                        let extra = [("Content-Range", unsatisfiable.as_str())];
+                        return message(w, 416, &extra, head_only).map(|()| true);
+                    }
+                };
+            if let Some(content_range) = &content_range {
+                headers.push(("Content-Range", content_range));
+            }
+            http::write_head(w, status, &headers, length)?;
             if !head_only {
+                file.seek(SeekFrom::Start(start))?;
                 io::copy(&mut file.take(length), w)?;
             }
         }
@@ -134,6 +160,50 @@ fn message(
         w.write_all(body.as_bytes())?;
     }
     Ok(())
+}
+
+/// What part of a file a `Range` header asks for.
+#[derive(Debug, PartialEq, Eq)]
+enum Range {
+    /// No single byte range (several, or a unit other than bytes): the
+    /// whole file.
+    Whole,
+    /// Bytes `start..end`.
+    Part(u64, u64),
+    /// Starts at or past the end of the file.
+    Unsatisfiable,
+}
+
+/// Reads `bytes=a-b`, `bytes=a-` or `bytes=-n` against a file of `size`
+/// bytes. A malformed header is ignored, as HTTP asks.
+fn byte_range(header: &str, size: u64) -> Range {
+    let Some((first, last)) = header
+        .strip_prefix("bytes=")
+        .filter(|spec| !spec.contains(','))
+        .and_then(|spec| spec.trim().split_once('-'))
+    else {
+        return Range::Whole;
+    };
+    let number = |s: &str| s.parse::<u64>().ok();
+    match (first, last) {
+        ("", n) => match number(n) {
+            Some(0) => Range::Unsatisfiable,
+            Some(n) => Range::Part(size.saturating_sub(n), size),
+            None => Range::Whole,
+        },
+        (a, b) => match (
+            number(a),
+            if b.is_empty() {
+                Some(u64::MAX)
+            } else {
+                number(b)
+            },
+        ) {
+            (Some(a), Some(b)) if a <= b && a >= size => Range::Unsatisfiable,
+            (Some(a), Some(b)) if a <= b => Range::Part(a, b.saturating_add(1).min(size)),
+            _ => Range::Whole,
+        },
+    }
 }
 
 /// Where a request target leads.
@@ -247,6 +317,23 @@ mod tests {
         assert!(matches!(resolve(&root, "/missing"), Found::Refused(404)));
         assert!(matches!(resolve(&root, "relative"), Found::Refused(400)));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn byte_ranges() {
+        assert_eq!(byte_range("bytes=0-0", 10), Range::Part(0, 1));
+        assert_eq!(byte_range("bytes=2-5", 10), Range::Part(2, 6));
+        assert_eq!(byte_range("bytes=4-", 10), Range::Part(4, 10));
+        assert_eq!(byte_range("bytes=4-99", 10), Range::Part(4, 10));
+        assert_eq!(byte_range("bytes=-3", 10), Range::Part(7, 10));
+        assert_eq!(byte_range("bytes=-30", 10), Range::Part(0, 10));
+        assert_eq!(byte_range("bytes=10-", 10), Range::Unsatisfiable);
+        assert_eq!(byte_range("bytes=10-20", 10), Range::Unsatisfiable);
+        assert_eq!(byte_range("bytes=-0", 10), Range::Unsatisfiable);
+        assert_eq!(byte_range("bytes=0-1,4-5", 10), Range::Whole);
+        assert_eq!(byte_range("bytes=5-2", 10), Range::Whole);
+        assert_eq!(byte_range("items=0-1", 10), Range::Whole);
+        assert_eq!(byte_range("bytes=x-1", 10), Range::Whole);
     }
 
     #[test]

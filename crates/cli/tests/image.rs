@@ -7,29 +7,15 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use common::image::{build_and_chunk, busybox, e2fsck_problems, ok, tabvm};
-use common::{fresh_dir, scratch, tabvm_bin};
+use common::image::{build_and_chunk, busybox, busybox_sh, e2fsck_problems, ok, tabvm};
+use common::{fresh_dir, scratch};
 
 /// Runs `busybox sh -c script` from `image` with the overlay `overlay`.
 fn sh(image: &Path, overlay: &Path, extra: &[&str], script: &str) -> String {
-    let mut cmd = Command::new(tabvm_bin());
-    cmd.arg("run")
-        .arg("--image")
-        .arg(image)
-        .arg("--overlay")
-        .arg(overlay);
-    cmd.args(extra).args([
-        "--env",
-        "PATH=/bin",
-        "--",
-        "/bin/busybox",
-        "sh",
-        "-c",
-        script,
-    ]);
-    ok(&cmd.output().expect("run tabvm"))
+    ok(&busybox_sh(image, overlay, extra, script)
+        .output()
+        .expect("run tabvm"))
 }
 
 #[test]

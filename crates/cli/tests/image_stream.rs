@@ -16,8 +16,8 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
 
-use common::image::{build_and_chunk, busybox, ok, tabvm};
-use common::{fresh_dir, scratch, tabvm_bin};
+use common::image::{build_and_chunk, busybox, busybox_sh, ok, tabvm};
+use common::{fresh_dir, scratch};
 use tabvm_disk::{chunk_file_name, ChunkRef, Manifest};
 
 /// What the server does to one file.
@@ -188,21 +188,9 @@ fn busybox_image(dir: &Path, files: &[&str]) -> HashMap<String, Vec<String>> {
 /// `tabvm run --image URL` of `busybox sh -c script`, chunk cache under
 /// `cache`.
 fn run(url: &str, cache: &Path, overlay: &Path, extra: &[&str], script: &str) -> Output {
-    Command::new(tabvm_bin())
+    busybox_sh(url, overlay, extra, script)
         .env("XDG_CACHE_HOME", cache)
         .env("TABVM_STATS", "1")
-        .args(["run", "--image", url, "--overlay"])
-        .arg(overlay)
-        .args(extra)
-        .args([
-            "--env",
-            "PATH=/bin",
-            "--",
-            "/bin/busybox",
-            "sh",
-            "-c",
-            script,
-        ])
         .output()
         .expect("run tabvm")
 }

@@ -8,8 +8,9 @@
 //!   and restarts its syscall later (DESIGN rule 1). Devices: [`MemoryDevice`],
 //!   [`OverlayDevice`] (a read-only base plus a [`BlockStore`] of written
 //!   blocks; `dev::overlay::log` is the crash-safe format of a store kept in
-//!   a file), [`ChunkedDevice`] (a chunked image fetched through a host's
-//!   [`ChunkSource`], with verification, retries and prefetch), and two test
+//!   a file), [`ChunkedDevice`] (a chunked image, or a raw image read by
+//!   byte ranges, fetched through a host's [`ChunkSource`], with
+//!   verification, retries, prefetch after demand reads), and two test
 //!   wrappers, [`FaultDevice`] and [`TraceDevice`].
 //! - [`manifest`]: the chunked-image manifest (image size, 128 KiB chunks,
 //!   each named by its SHA-256 or `"zero"`), its parser with precise errors,
@@ -31,7 +32,9 @@
 pub mod dev;
 pub mod manifest;
 
-pub use dev::chunked::{ChunkRequest, ChunkSource, ChunkStats, ChunkedDevice, Fetched};
+pub use dev::chunked::{
+    ChunkRequest, ChunkSource, ChunkStats, ChunkedDevice, Fetched, Layout, Piece, RANGE_PIECE,
+};
 pub use dev::fault::{FaultDevice, FaultPlan};
 pub use dev::memory::MemoryDevice;
 pub use dev::overlay::{BlockStore, MemoryStore, OverlayDevice};

@@ -1,6 +1,8 @@
-//! The guest root of `tabvm run --image http://…`: a chunked image streamed
-//! from a web server, chunk by chunk as the guest reads it, with writes kept
-//! in an overlay file as for a local image.
+//! The guest root of `tabvm run --image http://…`: an image streamed from a
+//! web server piece by piece as the guest reads it, with writes kept in an
+//! overlay file as for a local image. The image is chunked (a manifest and
+//! chunk files) or a raw image file read by byte ranges; see
+//! [`ImageUrl::layout`] for how the URL tells which.
 //!
 //! The device answers `Pending` while a chunk is on its way. Inside the
 //! guest that parks the reading task; before the guest starts (mounting,
@@ -10,7 +12,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use tabvm_disk::{ChunkedDevice, OverlayDevice};
+use tabvm_disk::{ChunkedDevice, Compression, Layout, OverlayDevice};
 use tabvm_ext2::{Error, Ext2, MountOptions};
 use tabvm_host::{FileStore, HttpSource, ImageUrl, Traffic, Wake};
 use tabvm_kernel::vfs::Ext2Fs;
@@ -27,7 +29,7 @@ pub fn is_url(image: &Path) -> bool {
         .is_some_and(|s| s.starts_with("http://") || s.starts_with("https://"))
 }
 
-/// Fetches the manifest at `url` and mounts the image over an overlay
+/// Finds out how the image at `url` is laid out and mounts it over an overlay
 /// (`overlay`, or one under the user's cache named after the URL; `reset`
 /// drops it first). Fetch threads call `wake` as chunks arrive; `wait`
 /// blocks until the next such call. Returns the root, its `/etc/passwd`
@@ -40,12 +42,19 @@ pub fn open(
     wait: &dyn Fn(),
 ) -> Result<(Root, String, Arc<Traffic>), String> {
     let url = ImageUrl::parse(url)?;
-    let manifest = url.manifest()?;
-    let chunks = cache_dir().ok().map(|c| c.join("chunks"));
-    if let Some(dir) = &chunks {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    }
-    let source = HttpSource::new(url.clone(), manifest.compression(), chunks, wake);
+    let layout = url.layout()?;
+    // Only chunk files have a local cache: a byte range has no content name.
+    let (compression, chunks) = match &layout {
+        Layout::Chunked(manifest) => {
+            let chunks = cache_dir().ok().map(|c| c.join("chunks"));
+            if let Some(dir) = &chunks {
+                std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            }
+            (manifest.compression(), chunks)
+        }
+        Layout::Ranges { .. } => (Compression::None, None),
+    };
+    let source = HttpSource::new(url.clone(), compression, chunks, wake);
     let traffic = source.traffic();
     let overlay = match overlay {
         Some(path) => path.to_owned(),
@@ -55,7 +64,7 @@ pub fn open(
         reset_overlay(&overlay)?;
     }
     let dev = OverlayDevice::new(
-        ChunkedDevice::new(manifest, source),
+        ChunkedDevice::with_layout(layout, source),
         FileStore::open(&overlay)?,
     );
     let options = MountOptions { read_only: false };

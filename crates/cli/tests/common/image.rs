@@ -26,6 +26,33 @@ pub fn tabvm(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Output {
     cmd.output().expect("run tabvm")
 }
 
+/// `tabvm run --image IMAGE --overlay OVERLAY EXTRA… -- busybox sh -c SCRIPT`
+/// (the image is a path or a URL), for the caller to add to and run.
+pub fn busybox_sh(
+    image: impl AsRef<std::ffi::OsStr>,
+    overlay: &Path,
+    extra: &[&str],
+    script: &str,
+) -> Command {
+    let mut cmd = Command::new(tabvm_bin());
+    cmd.arg("run")
+        .arg("--image")
+        .arg(image)
+        .arg("--overlay")
+        .arg(overlay)
+        .args(extra)
+        .args([
+            "--env",
+            "PATH=/bin",
+            "--",
+            "/bin/busybox",
+            "sh",
+            "-c",
+            script,
+        ]);
+    cmd
+}
+
 /// The stdout of a run that must have succeeded.
 pub fn ok(out: &Output) -> String {
     assert!(

@@ -9,7 +9,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use tabvm_disk::{ChunkHash, ChunkRequest, ChunkSource, Fetched};
+use tabvm_disk::{chunk_file_name, ChunkHash, ChunkRequest, ChunkSource, Fetched, Piece};
 
 use super::js::DiskHost;
 
@@ -37,15 +37,28 @@ impl WebChunkSource {
 
 impl ChunkSource for WebChunkSource {
     fn request(&mut self, req: ChunkRequest) {
-        self.host.request(&req.file, req.delay_ms);
+        // The page fetches in the order asked; it does not use `prefetch`.
+        match &req.piece {
+            Piece::Chunk(hash) => self.host.request(&chunk_file_name(hash), req.delay_ms),
+            // The page boots chunked images only.
+            Piece::Range(_) => self.inbox.0.borrow_mut().push(Fetched {
+                piece: req.piece,
+                result: Err("byte ranges are not fetched in the page".into()),
+                network_bytes: 0,
+                millis: 0,
+            }),
+        }
     }
 
     fn poll(&mut self) -> Vec<Fetched> {
         std::mem::take(&mut self.inbox.0.borrow_mut())
     }
 
-    fn locate(&self, file: &str) -> String {
-        format!("{}{file}", self.base)
+    fn locate(&self, piece: &Piece) -> String {
+        match piece {
+            Piece::Chunk(hash) => format!("{}{}", self.base, chunk_file_name(hash)),
+            Piece::Range(_) => self.base.clone(),
+        }
     }
 }
 
@@ -66,7 +79,7 @@ impl ChunkInbox {
         let hash = ChunkHash::from_hex(file)
             .ok_or_else(|| format!("{file:?} is not a chunk file name"))?;
         self.0.borrow_mut().push(Fetched {
-            hash,
+            piece: Piece::Chunk(hash),
             result,
             network_bytes,
             millis,
