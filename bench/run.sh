@@ -76,6 +76,19 @@ record() { # WORKLOAD ENGINE
     rows+=("$1|$2|$best|$sum")
 }
 
+# tabvm_rows WORKLOAD CMD... : a tabvm command timed with the JIT (the
+# default) and interpreting only (TABVM_JIT=off); one more run with
+# TABVM_STATS=1 gives the JIT's compile time as a share of the JIT time.
+compile_shares=()
+tabvm_rows() {
+    local w=$1 ms
+    shift
+    time_run tabvm "$@"; record "$w" tabvm
+    ms=$(TABVM_STATS=1 "$@" 2>&1 >/dev/null | sed -n 's/.*compiled in \([0-9]*\) ms.*/\1/p' | tail -n 1)
+    compile_shares+=("$w ${ms:-0} $best")
+    TABVM_JIT=off time_run tabvm-interp "$@"; record "$w" tabvm-interp
+}
+
 
 for w in "${workloads[@]}"; do
     echo "== $w" >&2
@@ -84,14 +97,14 @@ for w in "${workloads[@]}"; do
         gcc -m32 -static -O2 -o "$out/bench-int" "$here/int/bench.c"
         time_run native "$out/bench-int"; record "$w" native
         time_run qemu-i386 qemu-i386 "$out/bench-int"; record "$w" qemu-i386
-        time_run tabvm "$tabvm" run --root / -- "$out/bench-int"; record "$w" tabvm
+        tabvm_rows "$w" "$tabvm" run --root / -- "$out/bench-int"
         ;;
     python-fib)
         debian_root
         cp "$here/debian/fib.py" "$root/var/tmp/tabvm-bench/"
         time_run native in_root python3 fib.py 27; record "$w" native
         time_run qemu-i386 in_qemu /usr/bin/python3 fib.py 27; record "$w" qemu-i386
-        time_run tabvm in_tabvm /usr/bin/python3 fib.py 27; record "$w" tabvm
+        tabvm_rows "$w" in_tabvm /usr/bin/python3 fib.py 27
         native_sum=${rows[-3]##*|}
         browser_run true "python3 /usr/local/share/tabvm-bench/fib.py 27"
         [ -z "$best" ] || record "$w" chromium
@@ -108,7 +121,7 @@ for w in "${workloads[@]}"; do
         check() { "$@" && md5sum < "$root/var/tmp/tabvm-bench/big.s" | cut -c1-12; }
         time_run native check in_root "${compile[@]}"; record "$w" native
         time_run qemu-i386 check in_qemu "${compile[@]}"; record "$w" qemu-i386
-        time_run tabvm check in_tabvm "${compile[@]}"; record "$w" tabvm
+        tabvm_rows "$w" check in_tabvm "${compile[@]}"
         native_sum=${rows[-3]##*|}
         browser_run "mkdir -p /var/tmp/tabvm-bench && cd /var/tmp/tabvm-bench && python3 /usr/local/share/tabvm-bench/gen-c.py big.c && gcc -E -o big.i big.c" \
             "$cc1 -quiet -O2 big.i -o big.s && md5sum < big.s | cut -c1-12"
@@ -119,14 +132,14 @@ for w in "${workloads[@]}"; do
         gcc -m32 -static -O2 -o "$out/bench-$w" "$here/workloads/$w.c" -lm
         time_run native digest "$out/bench-$w"; record "$w" native
         time_run qemu-i386 digest qemu-i386 "$out/bench-$w"; record "$w" qemu-i386
-        time_run tabvm digest "$tabvm" run --root / -- "$out/bench-$w"; record "$w" tabvm
+        tabvm_rows "$w" digest "$tabvm" run --root / -- "$out/bench-$w"
         ;;
     binarytrees)
         debian_root
         cp "$here/workloads/binarytrees.py" "$root/var/tmp/tabvm-bench/"
         time_run native digest in_root python3 binarytrees.py; record "$w" native
         time_run qemu-i386 digest in_qemu /usr/bin/python3 binarytrees.py; record "$w" qemu-i386
-        time_run tabvm digest in_tabvm /usr/bin/python3 binarytrees.py; record "$w" tabvm
+        tabvm_rows "$w" digest in_tabvm /usr/bin/python3 binarytrees.py
         ;;
     gzip | xz)
         # Debian's compressors on generated text; the output's digest must
@@ -138,7 +151,7 @@ for w in "${workloads[@]}"; do
         [ "$w" = gzip ] && compress+=(-9) || compress+=(-6 -T1)
         time_run native digest in_root "${compress[@]}"; record "$w" native
         time_run qemu-i386 digest in_qemu "${compress[@]}"; record "$w" qemu-i386
-        time_run tabvm digest in_tabvm "${compress[@]}"; record "$w" tabvm
+        tabvm_rows "$w" digest in_tabvm "${compress[@]}"
         ;;
     *)
         echo "unknown workload $w (int, python-fib, gcc-compile, primes, fasta, nbody, binarytrees, gzip, xz)" >&2
@@ -168,4 +181,7 @@ if [ ${#workloads[@]} -gt 1 ]; then
         $1 != "native" { logsum[$1] += log($2); n[$1]++ }
         END { for (e in n) printf "geomean    %-10s %9s %9.1f  (%d workloads)\n", e, "", exp(logsum[e] / n[e]), n[e] }'
 fi
+echo
+printf '%s\n' "${compile_shares[@]}" | awk '
+    { printf "jit compile %-12s %6d ms  %5.1f%% of the tabvm time\n", $1, $2, $2 / 10 / $3 }'
 exit $status

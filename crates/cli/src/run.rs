@@ -6,6 +6,7 @@
 //! passes. Only this loop ever waits; the kernel never does (DESIGN rule 1).
 
 use std::path::Path;
+use std::rc::Rc;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,6 +15,7 @@ use tabvm_host::{
     console_events, is_terminal, window_size, Clock, ConsoleEvent, HostDirFs, NativeHost, RawMode,
     Wake,
 };
+use tabvm_jit::CompileStats;
 use tabvm_kernel::vfs::FileSystem;
 use tabvm_kernel::{Config, Kernel, RunStatus, Spawn, SpawnError};
 
@@ -85,6 +87,7 @@ pub fn run(args: RunArgs, log: bool) -> Result<i32, RunError> {
         tty: [stdin_tty, is_terminal(1), is_terminal(2)],
         log,
     };
+    let jit = install_jit()?;
     let mut kernel = Kernel::new(config, Box::new(NativeHost::new()));
     // A guest root other than the host's own is a whole system: it gets a
     // tmpfs /tmp like a booted one (with root /, the host's /tmp stays
@@ -135,9 +138,12 @@ pub fn run(args: RunArgs, log: bool) -> Result<i32, RunError> {
         }
     });
     let status = drive(&mut kernel, &events);
-    if let Some((url, counters)) = traffic {
-        if log || std::env::var_os("TABVM_STATS").is_some_and(|v| v == "1") {
+    if log || std::env::var_os("TABVM_STATS").is_some_and(|v| v == "1") {
+        if let Some((url, counters)) = traffic {
             eprintln!("tabvm: {url}: {}", counters.summary());
+        }
+        if let Some(jit) = jit {
+            eprintln!("tabvm: jit: {jit}");
         }
     }
     Ok(status)
@@ -244,5 +250,37 @@ fn resolve_user(passwd: &str, place: &str, user: &str) -> Result<(u32, u32), Str
         (Some(ids), _) => Ok(ids),
         (None, Ok(uid)) => Ok((uid, uid)),
         (None, Err(_)) => Err(format!("no user '{user}' in {place}")),
+    }
+}
+
+/// Installs the JIT as `TABVM_JIT` asks: `on` (the default: translate hot
+/// code), `off` (interpret only) or `force` (translate every block at once,
+/// for testing the translator). Returns its counters if installed.
+fn install_jit() -> Result<Option<Rc<CompileStats>>, RunError> {
+    let asked = std::env::var("TABVM_JIT").ok();
+    let mode = match asked.as_deref() {
+        None => tabvm_cpu::JitMode::On,
+        Some(value) => tabvm_cpu::JitMode::parse(value).ok_or_else(|| {
+            RunError(
+                format!("TABVM_JIT={value}: expected off, on or force"),
+                EXIT_FAILURE,
+            )
+        })?,
+    };
+    if mode == tabvm_cpu::JitMode::Off {
+        return Ok(None);
+    }
+    match tabvm_jit::WasmtimeEngine::new() {
+        Ok(engine) => {
+            let stats = engine.stats();
+            tabvm_cpu::install_jit(mode, Box::new(engine));
+            Ok(Some(stats))
+        }
+        // Without a request, the interpreter alone is a fine fallback.
+        Err(e) if asked.is_none() => {
+            eprintln!("tabvm: jit unavailable, interpreting: {e}");
+            Ok(None)
+        }
+        Err(e) => Err(RunError(format!("jit: {e}"), EXIT_FAILURE)),
     }
 }

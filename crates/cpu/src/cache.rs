@@ -10,6 +10,7 @@
 //! reports it ([`AddressSpace::take_dirty_code`]) and [`BlockCache::invalidate`]
 //! drops every block decoded from it, so self-modifying code works.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
@@ -18,6 +19,7 @@ use iced_x86::{Code, Decoder, DecoderError, DecoderOptions, FlowControl, Instruc
 use tabvm_mem::{AddressSpace, Fault, PAGE_SIZE};
 
 use crate::fast::{self, Op};
+use crate::jit::Translation;
 
 /// Longest block. Long enough that straight-line code rarely splits, short
 /// enough that a block ending in the middle of a page costs little to decode.
@@ -41,6 +43,8 @@ pub(crate) struct Block {
     pub count: usize,
     /// First page number and last page number the block's bytes occupy.
     pub pages: (u32, u32),
+    /// How hot the block is and whether it was translated (`jit.rs`).
+    pub jit: Cell<Translation>,
 }
 
 /// Multiplicative hash for `eip` keys: guest code addresses are dense and
@@ -161,11 +165,11 @@ pub fn mnemonic_name(bytes: &[u8]) -> String {
     format!("{:?}", insn.mnemonic()).to_lowercase()
 }
 
-/// Decodes the block at `eip`. Fails only if not even its first instruction
-/// can be fetched; a block whose later instruction runs into an unfetchable
-/// page simply ends before it, so the fault happens when that instruction
-/// is reached and `eip` points at it.
-fn decode(mem: &mut AddressSpace, eip: u32) -> Result<Block, Fault> {
+/// Decodes the instructions of the block at `eip`. Fails only if not even
+/// its first instruction can be fetched; a block whose later instruction
+/// runs into an unfetchable page simply ends before it, so the fault
+/// happens when that instruction is reached and `eip` points at it.
+pub(crate) fn decode_insns(mem: &mut AddressSpace, eip: u32) -> Result<Vec<Instruction>, Fault> {
     let mut buf = [0u8; MAX_BLOCK * 4 + MAX_INSN];
     // Stop at the end of the next page at most, so a block spans two pages.
     let to_page_end = (PAGE_SIZE - (eip & (PAGE_SIZE - 1))) as usize;
@@ -197,6 +201,12 @@ fn decode(mem: &mut AddressSpace, eip: u32) -> Result<Block, Fault> {
         insn.set_next_ip32(eip);
         insns.push(insn);
     }
+    Ok(insns)
+}
+
+/// Decodes the block at `eip` (see [`decode_insns`]).
+fn decode(mem: &mut AddressSpace, eip: u32) -> Result<Block, Fault> {
+    let insns = decode_insns(mem, eip)?;
     let last = insns.last().map_or(eip, |i| i.next_ip32().wrapping_sub(1));
     let fallthrough = last.wrapping_add(1);
     let mut ops: Vec<Op> = insns
@@ -214,6 +224,7 @@ fn decode(mem: &mut AddressSpace, eip: u32) -> Result<Block, Fault> {
         ops: ops.into_boxed_slice(),
         count,
         pages: (eip >> 12, last >> 12),
+        jit: Cell::new(Translation::default()),
     })
 }
 

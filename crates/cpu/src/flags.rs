@@ -22,6 +22,7 @@
 //! a `Sub` a condition can be answered by comparing `a` and `b` directly.
 
 use iced_x86::ConditionCode;
+use tabvm_jit::abi::flag_op as code;
 
 use crate::operand::Size;
 use crate::state::Cpu;
@@ -36,18 +37,37 @@ pub(crate) const OF: u32 = 1 << 11;
 /// The six status flags arithmetic instructions write.
 pub(crate) const ARITH: u32 = CF | PF | AF | ZF | SF | OF;
 
-/// How to derive the pending status flags (see the module table).
+/// How to derive the pending status flags (see the module table). The
+/// values are those translated code keeps (`tabvm_jit::abi::flag_op`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
 pub(crate) enum FlagOp {
-    None,
-    Add,
-    Adc,
-    Sub,
-    Sbb,
-    Inc,
-    Dec,
-    Logic,
-    Result,
+    None = code::NONE,
+    Add = code::ADD,
+    Adc = code::ADC,
+    Sub = code::SUB,
+    Sbb = code::SBB,
+    Inc = code::INC,
+    Dec = code::DEC,
+    Logic = code::LOGIC,
+    Result = code::RESULT,
+}
+
+impl FlagOp {
+    /// The operation with code `c`, as translated code left it.
+    pub(crate) fn from_code(c: u32) -> FlagOp {
+        match c {
+            code::ADD => FlagOp::Add,
+            code::ADC => FlagOp::Adc,
+            code::SUB => FlagOp::Sub,
+            code::SBB => FlagOp::Sbb,
+            code::INC => FlagOp::Inc,
+            code::DEC => FlagOp::Dec,
+            code::LOGIC => FlagOp::Logic,
+            code::RESULT => FlagOp::Result,
+            _ => FlagOp::None,
+        }
+    }
 }
 
 /// The operands and result of the last flag-setting instruction.

@@ -19,6 +19,8 @@
 //! - `fast`: pre-decoded instructions (`Op`) and specialised
 //!   handlers for the hot 32-bit forms.
 //! - `exec`: the run loop and the generic dispatcher by mnemonic.
+//! - `jit`: when blocks are translated to Wasm (`tabvm-jit`) and how the
+//!   run loop calls them; off unless a front end installs an engine.
 //! - `interp/`: handlers by topic — `alu`, `muldiv`, `shift`, `bits`,
 //!   `string`, `data`, `stack`, `control`, `misc` (flags, BCD).
 //! - `operand`: effective addresses and sized operand access.
@@ -48,6 +50,7 @@ mod exit;
 mod fast;
 mod flags;
 mod interp;
+mod jit;
 mod operand;
 mod simd;
 mod state;
@@ -56,5 +59,6 @@ mod x87;
 pub use cache::{mnemonic_name, BlockCache};
 pub use cpuid::{FEATURES_ECX as CPUID_FEATURES_ECX, FEATURES_EDX as CPUID_FEATURES_EDX};
 pub use exit::Exit;
+pub use jit::{install_jit, remove_jit, JitMode};
 pub use state::{Cpu, Reg, Segment, TlsDescriptor, TLS_FIRST_ENTRY, USER_CS, USER_DS};
 pub use x87::{Fpu, FXSAVE_SIZE};

@@ -22,14 +22,17 @@
 //! assert_eq!(mm.read_u8(at).unwrap(), 0);
 //! ```
 
+mod arena;
 mod fault;
 mod region;
 mod space;
 mod tlb;
 
+pub use arena::{Arena, Slot, HOST_GUARD};
 pub use fault::{Access, Fault, FaultKind};
 pub use region::{MapError, Prot, Region};
 pub use space::AddressSpace;
+pub use tlb::{TLB_ENTRIES, TLB_ENTRY_SHIFT};
 
 /// Size of a guest page and of a frame.
 pub const PAGE_SIZE: u32 = 4096;

@@ -13,6 +13,7 @@
 
 use std::rc::Rc;
 
+use crate::arena::Arena;
 use crate::fault::{Access, Fault, FaultKind};
 use crate::region::{MapError, Prot, Region, Regions};
 use crate::tlb::{Frame, Tlb};
@@ -47,6 +48,8 @@ pub struct AddressSpace {
     /// page-table entry flushes what it affects.
     rtlb: Tlb,
     wtlb: Tlb,
+    /// Where the frames and TLB tables live (see `arena.rs`).
+    arena: Rc<Arena>,
     dir: Vec<Option<Table>>,
     regions: Regions,
     zero: Rc<Frame>,
@@ -105,12 +108,14 @@ fn need(access: Access) -> u8 {
 
 impl AddressSpace {
     pub fn new() -> Self {
+        let arena = Arena::current();
         AddressSpace {
-            rtlb: Tlb::new(),
-            wtlb: Tlb::new(),
+            rtlb: Tlb::new(&arena),
+            wtlb: Tlb::new(&arena),
+            zero: Rc::new(Frame::zeroed(&arena)),
+            arena,
             dir: vec![None; TABLE_ENTRIES],
             regions: Regions::default(),
-            zero: Rc::new(Frame::zeroed()),
             brk_start: 0,
             brk: 0,
             mmap_top: DEFAULT_MMAP_TOP,
@@ -123,8 +128,9 @@ impl AddressSpace {
         // Every frame becomes shared: writes must go through copy-on-write.
         self.wtlb.flush();
         AddressSpace {
-            rtlb: Tlb::new(),
-            wtlb: Tlb::new(),
+            rtlb: Tlb::new(&self.arena),
+            wtlb: Tlb::new(&self.arena),
+            arena: Rc::clone(&self.arena),
             dir: self.dir.clone(),
             regions: self.regions.clone(),
             zero: Rc::clone(&self.zero),
@@ -263,6 +269,18 @@ impl AddressSpace {
     #[inline(always)]
     pub fn write_hit<const N: usize>(&mut self, addr: u32, bytes: [u8; N]) -> bool {
         self.wtlb.write(addr, bytes)
+    }
+
+    /// The arena holding this space's frames and TLB tables.
+    pub fn arena(&self) -> &Rc<Arena> {
+        &self.arena
+    }
+
+    /// Arena offsets of the read and the write TLB tables, for JIT code that
+    /// walks them itself: its hits are exactly `read_hit`'s and
+    /// `write_hit`'s, and on a miss it must return to a full access here.
+    pub fn tlb_offsets(&self) -> (u32, u32) {
+        (self.rtlb.offset(), self.wtlb.offset())
     }
 
     #[inline]

@@ -60,7 +60,7 @@ mount -t proc proc "$root/proc" && mount -t tmpfs tmpfs "$root/dev/shm" && exec 
 /// environment.
 pub fn run_tabvm(cwd: &str, env: &[&str], argv: &[&str]) -> Outcome {
     let mut cmd = Command::new(super::tabvm_bin());
-    cmd.env_clear()
+    super::keep_jit_mode(cmd.env_clear())
         .arg("run")
         .arg("--root")
         .arg(debian_root())

@@ -195,6 +195,15 @@ pub fn tabvm_bin() -> &'static str {
     env!("CARGO_BIN_EXE_tabvm")
 }
 
+/// Passes the test's `TABVM_JIT` on to a `tabvm` command whose environment
+/// was cleared, so every differential suite can run in each JIT mode.
+pub fn keep_jit_mode(cmd: &mut Command) -> &mut Command {
+    if let Some(mode) = std::env::var_os("TABVM_JIT") {
+        cmd.env("TABVM_JIT", mode);
+    }
+    cmd
+}
+
 impl Invocation {
     pub fn new(program: impl Into<PathBuf>, cwd: impl Into<PathBuf>) -> Self {
         Invocation {
@@ -243,7 +252,7 @@ impl Invocation {
         let mut cmd = Command::new(tabvm_bin());
         // tabvm passes only the `--env` values on, but keep its own environment
         // empty too so the host's variables cannot leak in by mistake.
-        cmd.env_clear()
+        keep_jit_mode(cmd.env_clear())
             .args(["run", "--root", "/", "--cwd"])
             .arg(&self.cwd);
         for (k, v) in &self.env {
