@@ -160,7 +160,7 @@ for w in "${workloads[@]}"; do
     esac
 done
 
-printf '\n%-12s %-10s %9s %9s  %s\n' workload engine seconds "x native" result
+printf '\n%-12s %-12s %9s %9s  %s\n' workload engine seconds "x native" result
 native_time=
 native_sum=
 ratios=()
@@ -168,7 +168,7 @@ for r in "${rows[@]}"; do
     IFS='|' read -r w e t s <<<"$r"
     if [ "$e" = native ]; then native_time=$t; native_sum=$s; fi
     ratio=$(awk -v t="$t" -v n="$native_time" 'BEGIN { printf "%.1f", t / n }')
-    printf '%-12s %-10s %9s %9s  %s\n' "$w" "$e" "$t" "$ratio" "$s"
+    printf '%-12s %-12s %9s %9s  %s\n' "$w" "$e" "$t" "$ratio" "$s"
     if [ "$s" != "$native_sum" ]; then
         echo "error: $w under $e computed a different result than native" >&2
         status=1
@@ -179,7 +179,7 @@ done
 if [ ${#workloads[@]} -gt 1 ]; then
     printf '%s\n' "${ratios[@]}" | awk '
         $1 != "native" { logsum[$1] += log($2); n[$1]++ }
-        END { for (e in n) printf "geomean    %-10s %9s %9.1f  (%d workloads)\n", e, "", exp(logsum[e] / n[e]), n[e] }'
+        END { for (e in n) printf "geomean      %-12s %9s %9.1f  (%d workloads)\n", e, "", exp(logsum[e] / n[e]), n[e] }'
 fi
 echo
 printf '%s\n' "${compile_shares[@]}" | awk '
